@@ -1,0 +1,36 @@
+/**
+ * Complete deletion. Foreign keys cascade from a public address or recipient to its contacts,
+ * aliases, messages and queued mail; before the rows go, a keyed hash of each alias is kept so
+ * later mail to it is refused as "no longer exists" — and nothing else is kept.
+ */
+import { eq, inArray, sql } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Keyring } from "../../worker/crypto/sealed";
+import type { Db } from "../client";
+import { contacts, deletedAliases, publicAddresses, recipients, reverseAliases } from "../schema";
+import { chunk, rowsPerInsert } from "./chunks";
+
+async function tombstones(db: Db, ring: Keyring, localParts: string[]): Promise<BatchItem<"sqlite">[]> {
+  const hashes = await Promise.all(localParts.map((l) => ring.index(`alias:${l}`)));
+  return chunk(hashes.map((aliasHash) => ({ aliasHash })), rowsPerInsert(1)).map((rows) => db.insert(deletedAliases).values(rows).onConflictDoNothing());
+}
+
+export async function deletePublicAddress(db: Db, ring: Keyring, publicAddressId: string): Promise<void> {
+  const aliases = await db.select({ localPart: reverseAliases.localPart }).from(reverseAliases).where(eq(reverseAliases.publicAddressId, publicAddressId));
+  const statements = [...(await tombstones(db, ring, aliases.map((a) => a.localPart))), db.delete(publicAddresses).where(eq(publicAddresses.id, publicAddressId))];
+  await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+}
+
+/**
+ * Deletes a recipient and, with it, its aliases and their messages; contacts that no other
+ * recipient still has an alias for go too (they exist only for this recipient's conversations).
+ */
+export async function deleteRecipient(db: Db, ring: Keyring, recipientId: string): Promise<void> {
+  const aliases = await db.select({ localPart: reverseAliases.localPart, contactId: reverseAliases.contactId }).from(reverseAliases).where(eq(reverseAliases.recipientId, recipientId));
+  const contactIds = [...new Set(aliases.map((a) => a.contactId))];
+  const statements: BatchItem<"sqlite">[] = [...(await tombstones(db, ring, aliases.map((a) => a.localPart))), db.delete(recipients).where(eq(recipients.id, recipientId))];
+  for (const ids of chunk(contactIds, 90)) {
+    statements.push(db.delete(contacts).where(sql`${inArray(contacts.id, ids)} and not exists (select 1 from ${reverseAliases} where ${reverseAliases.contactId} = ${contacts.id})`));
+  }
+  await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+}

@@ -1,0 +1,189 @@
+/**
+ * The relay's reads and writes, shaped as few D1 round trips as possible: each function is one
+ * `db.batch` (atomic, one round trip).
+ */
+import { and, eq, inArray, sql, type AnyColumn, type SQL } from "drizzle-orm";
+import type { BatchItem } from "drizzle-orm/batch";
+import type { Db } from "../client";
+import { contacts, deletedAliases, messages, outbox, publicAddresses, recipients, reverseAliases } from "../schema";
+import { chunk, rowsPerInsert } from "./chunks";
+
+export type PublicAddressRow = typeof publicAddresses.$inferSelect;
+export type RecipientRow = typeof recipients.$inferSelect;
+export type NewContact = typeof contacts.$inferInsert;
+export type NewAlias = typeof reverseAliases.$inferInsert;
+export type NewMessage = typeof messages.$inferInsert;
+export type NewOutbox = typeof outbox.$inferInsert;
+
+export interface ContactAliasRow {
+  contactId: string;
+  emailHash: string;
+  aliasId: string | null;
+  recipientId: string | null;
+  localPart: string | null;
+  domain: string | null;
+}
+
+export interface ThreadRow {
+  relayMessageId: string;
+  originalMessageIdEnc: string | null;
+  direction: "inbound" | "outbound";
+  contactId: string;
+  recipientId: string;
+}
+
+function publicAddressIdOf(address: string): SQL {
+  return sql`(select ${publicAddresses.id} from ${publicAddresses} where ${publicAddresses.address} = ${address})`;
+}
+
+/**
+ * Joined selects name every column distinctly: D1's batch returns rows as objects keyed by
+ * column name, so two columns both called "id" would collapse into one.
+ */
+function as<T>(column: AnyColumn, name: string): SQL.Aliased<T> {
+  return sql<T>`${column}`.as(name);
+}
+
+function contactAliasQuery(db: Db, paId: SQL, hashes: string[]) {
+  return db
+    .select({
+      contactId: as<string>(contacts.id, "c_id"),
+      emailHash: contacts.emailHash,
+      aliasId: as<string | null>(reverseAliases.id, "a_id"),
+      recipientId: reverseAliases.recipientId,
+      localPart: reverseAliases.localPart,
+      domain: reverseAliases.domain,
+    })
+    .from(contacts)
+    .leftJoin(reverseAliases, eq(reverseAliases.contactId, contacts.id))
+    .where(and(eq(contacts.publicAddressId, paId), inArray(contacts.emailHash, hashes)));
+}
+
+function threadQuery(db: Db, paId: SQL, relayIds: string[]) {
+  return db
+    .select({
+      relayMessageId: messages.relayMessageId,
+      originalMessageIdEnc: messages.originalMessageIdEnc,
+      direction: messages.direction,
+      contactId: reverseAliases.contactId,
+      recipientId: reverseAliases.recipientId,
+    })
+    .from(messages)
+    .innerJoin(reverseAliases, eq(reverseAliases.id, messages.aliasId))
+    .where(and(eq(messages.publicAddressId, paId), inArray(messages.relayMessageId, relayIds)));
+}
+
+/** Everything a forward needs, in one round trip. */
+export async function loadForwardState(db: Db, address: string, contactHashes: string[], relayIds: string[]) {
+  const paId = publicAddressIdOf(address);
+  const hashChunks = chunk(contactHashes, 90);
+  const idChunks = chunk(relayIds, 90);
+  const statements: BatchItem<"sqlite">[] = [
+    db.select().from(publicAddresses).where(eq(publicAddresses.address, address)),
+    db.select().from(recipients).where(eq(recipients.publicAddressId, paId)),
+    ...hashChunks.map((h) => contactAliasQuery(db, paId, h)),
+    ...idChunks.map((ids) => threadQuery(db, paId, ids)),
+  ];
+  const results = (await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[][];
+  const [pa, rcpts, ...rest] = results;
+  return {
+    publicAddress: (pa[0] as PublicAddressRow | undefined) ?? null,
+    recipients: rcpts as RecipientRow[],
+    contactAliases: rest.slice(0, hashChunks.length).flat() as ContactAliasRow[],
+    threads: rest.slice(hashChunks.length).flat() as ThreadRow[],
+  };
+}
+
+/**
+ * Inserts new contacts and aliases (ignoring ones a concurrent message created first) and
+ * reads back what is now stored, so every copy names an alias that really exists.
+ */
+export async function upsertContactsAndAliases(db: Db, publicAddressId: string, newContacts: NewContact[], newAliases: NewAlias[], hashes: string[]): Promise<ContactAliasRow[]> {
+  const statements: BatchItem<"sqlite">[] = [];
+  for (const rows of chunk(newContacts, rowsPerInsert(5))) statements.push(db.insert(contacts).values(rows).onConflictDoNothing());
+  for (const rows of chunk(newAliases, rowsPerInsert(6))) {
+    // If a concurrent message created the same contact first, this insert fails its foreign
+    // key, the batch rolls back and the handler throws: the sending MTA retries, and the retry
+    // finds the stored contact.
+    statements.push(db.insert(reverseAliases).values(rows).onConflictDoNothing());
+  }
+  const reads = chunk(hashes, 90).map((h) => contactAliasQuery(db, sql`${publicAddressId}`, h));
+  const results = (await db.batch([...statements, ...reads] as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[][];
+  return results.slice(statements.length).flat() as ContactAliasRow[];
+}
+
+/** Records message rows and queues outbound mail atomically. */
+export async function recordAndQueue(db: Db, messageRows: NewMessage[], outboxRows: NewOutbox[], touchAliasIds: string[] = []): Promise<void> {
+  const statements: BatchItem<"sqlite">[] = [];
+  for (const rows of chunk(messageRows, rowsPerInsert(8))) statements.push(db.insert(messages).values(rows));
+  for (const row of outboxRows) statements.push(db.insert(outbox).values(row).onConflictDoNothing());
+  for (const ids of chunk(touchAliasIds, 90)) statements.push(db.update(reverseAliases).set({ lastUsedAt: Date.now() }).where(inArray(reverseAliases.id, ids)));
+  if (statements.length) await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+}
+
+export interface ReplyMain {
+  aliasId: string;
+  aliasLocalPart: string;
+  aliasDomain: string;
+  recipientId: string;
+  recipientEmailEnc: string;
+  recipientVerifiedAt: number | null;
+  contactId: string;
+  contactEmailEnc: string;
+  contactNameEnc: string | null;
+  publicAddressId: string;
+  publicAddress: string;
+  publicDisplayName: string;
+  publicDomain: string;
+  publicStatus: "active" | "disabled";
+}
+
+/** Everything a reply needs, in one round trip. */
+export async function loadReplyState(db: Db, localPart: string, otherLocalParts: string[], relayIds: string[]) {
+  const paId = sql`(select ${reverseAliases.publicAddressId} from ${reverseAliases} where ${reverseAliases.localPart} = ${localPart})`;
+  const recipientId = sql`(select ${reverseAliases.recipientId} from ${reverseAliases} where ${reverseAliases.localPart} = ${localPart})`;
+  const idChunks = chunk(relayIds, 90);
+  const statements: BatchItem<"sqlite">[] = [
+    db
+      .select({
+        aliasId: as<string>(reverseAliases.id, "a_id"),
+        aliasLocalPart: reverseAliases.localPart,
+        aliasDomain: as<string>(reverseAliases.domain, "a_domain"),
+        recipientId: as<string>(recipients.id, "r_id"),
+        recipientEmailEnc: as<string>(recipients.emailEnc, "r_email"),
+        recipientVerifiedAt: recipients.verifiedAt,
+        contactId: as<string>(contacts.id, "c_id"),
+        contactEmailEnc: as<string>(contacts.emailEnc, "c_email"),
+        contactNameEnc: contacts.nameEnc,
+        publicAddressId: as<string>(publicAddresses.id, "p_id"),
+        publicAddress: publicAddresses.address,
+        publicDisplayName: publicAddresses.displayName,
+        publicDomain: as<string>(publicAddresses.domain, "p_domain"),
+        publicStatus: publicAddresses.status,
+      })
+      .from(reverseAliases)
+      .innerJoin(recipients, eq(recipients.id, reverseAliases.recipientId))
+      .innerJoin(contacts, eq(contacts.id, reverseAliases.contactId))
+      .innerJoin(publicAddresses, eq(publicAddresses.id, reverseAliases.publicAddressId))
+      .where(eq(reverseAliases.localPart, localPart)),
+    db.select({ emailEnc: recipients.emailEnc }).from(recipients).where(eq(recipients.publicAddressId, paId)),
+    db
+      .select({ localPart: reverseAliases.localPart, contactId: as<string>(contacts.id, "c_id"), emailEnc: contacts.emailEnc, nameEnc: contacts.nameEnc })
+      .from(reverseAliases)
+      .innerJoin(contacts, eq(contacts.id, reverseAliases.contactId))
+      .where(and(eq(reverseAliases.recipientId, recipientId), inArray(reverseAliases.localPart, otherLocalParts.length ? otherLocalParts.slice(0, 90) : [""]))),
+    ...idChunks.map((ids) => threadQuery(db, paId, ids)),
+  ];
+  const [main, allRecipients, others, ...threads] = (await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[][];
+  return {
+    main: (main[0] as ReplyMain | undefined) ?? null,
+    recipientEmailsEnc: (allRecipients as { emailEnc: string }[]).map((r) => r.emailEnc),
+    otherAliases: others as { localPart: string; contactId: string; emailEnc: string; nameEnc: string | null }[],
+    threads: threads.flat() as ThreadRow[],
+  };
+}
+
+export async function isDeletedAlias(db: Db, aliasHash: string): Promise<boolean> {
+  const rows = await db.select().from(deletedAliases).where(eq(deletedAliases.aliasHash, aliasHash)).limit(1);
+  return rows.length > 0;
+}

@@ -1,0 +1,145 @@
+/**
+ * The data model. Real addresses and names are never stored in clear: `*_enc` columns hold
+ * AES-GCM ciphertext ("keyId:base64") and `*_hash` columns a keyed HMAC blind index used for
+ * lookups (worker/crypto/sealed.ts). Every child row cascades from its parent, so deleting a
+ * public address or a recipient removes its contacts, aliases, messages and queued mail.
+ */
+import { sql } from "drizzle-orm";
+import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+
+const now = sql`(unixepoch() * 1000)`;
+
+export const accounts = sqliteTable("accounts", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  plan: text("plan").notNull().default("free"),
+  createdAt: integer("created_at").notNull().default(now),
+});
+
+export const users = sqliteTable(
+  "users",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id").notNull().references(() => accounts.id, { onDelete: "cascade" }),
+    emailHash: text("email_hash").notNull(),
+    emailEnc: text("email_enc").notNull(),
+    role: text("role", { enum: ["owner", "admin", "member"] }).notNull().default("member"),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("users_account_email").on(t.accountId, t.emailHash)],
+);
+
+export const publicAddresses = sqliteTable(
+  "public_addresses",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id").notNull().references(() => accounts.id, { onDelete: "cascade" }),
+    /** Lowercased, without +tag: the lookup key for inbound mail. */
+    address: text("address").notNull(),
+    domain: text("domain").notNull(),
+    displayName: text("display_name").notNull().default(""),
+    status: text("status", { enum: ["active", "disabled"] }).notNull().default("active"),
+    retentionDays: integer("retention_days").notNull().default(30),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("public_addresses_address").on(t.address)],
+);
+
+export const recipients = sqliteTable(
+  "recipients",
+  {
+    id: text("id").primaryKey(),
+    publicAddressId: text("public_address_id").notNull().references(() => publicAddresses.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["mailbox", "webhook"] }).notNull().default("mailbox"),
+    emailHash: text("email_hash").notNull(),
+    emailEnc: text("email_enc").notNull(),
+    verifiedAt: integer("verified_at"),
+    verifyTokenHash: text("verify_token_hash"),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("recipients_address_email").on(t.publicAddressId, t.emailHash), index("recipients_verify_token").on(t.verifyTokenHash)],
+);
+
+export const contacts = sqliteTable(
+  "contacts",
+  {
+    id: text("id").primaryKey(),
+    publicAddressId: text("public_address_id").notNull().references(() => publicAddresses.id, { onDelete: "cascade" }),
+    emailHash: text("email_hash").notNull(),
+    emailEnc: text("email_enc").notNull(),
+    nameEnc: text("name_enc"),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("contacts_address_email").on(t.publicAddressId, t.emailHash)],
+);
+
+export const reverseAliases = sqliteTable(
+  "reverse_aliases",
+  {
+    id: text("id").primaryKey(),
+    /** "r-" + 26 chars of base32 randomness + 8 chars of keyed tag; unique across the service. */
+    localPart: text("local_part").notNull(),
+    domain: text("domain").notNull(),
+    publicAddressId: text("public_address_id").notNull().references(() => publicAddresses.id, { onDelete: "cascade" }),
+    recipientId: text("recipient_id").notNull().references(() => recipients.id, { onDelete: "cascade" }),
+    contactId: text("contact_id").notNull().references(() => contacts.id, { onDelete: "cascade" }),
+    createdAt: integer("created_at").notNull().default(now),
+    lastUsedAt: integer("last_used_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("reverse_aliases_local_part").on(t.localPart), uniqueIndex("reverse_aliases_pair").on(t.recipientId, t.contactId), index("reverse_aliases_contact").on(t.contactId)],
+);
+
+/** Keyed hashes of deleted aliases, so later mail to them is refused as "no longer exists". */
+export const deletedAliases = sqliteTable("deleted_aliases", {
+  aliasHash: text("alias_hash").primaryKey(),
+  deletedAt: integer("deleted_at").notNull().default(now),
+});
+
+/**
+ * One row per message copy that crossed the relay, in either direction. `relay_message_id` is
+ * the Message-ID the other side saw; `original_message_id_enc` the one its author wrote. The
+ * pair maps threads both ways (In-Reply-To / References).
+ */
+export const messages = sqliteTable(
+  "messages",
+  {
+    id: text("id").primaryKey(),
+    publicAddressId: text("public_address_id").notNull().references(() => publicAddresses.id, { onDelete: "cascade" }),
+    aliasId: text("alias_id").notNull().references(() => reverseAliases.id, { onDelete: "cascade" }),
+    direction: text("direction", { enum: ["inbound", "outbound"] }).notNull(),
+    subject: text("subject").notNull().default(""),
+    relayMessageId: text("relay_message_id").notNull(),
+    originalMessageIdEnc: text("original_message_id_enc"),
+    readAt: integer("read_at"),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [index("messages_relay_id").on(t.relayMessageId), index("messages_alias").on(t.aliasId, t.createdAt), index("messages_created").on(t.createdAt)],
+);
+
+/**
+ * Every outbound message is written here first (state "queued"), then handed to the mailer.
+ * With the local `outbox` mailer this table *is* the sink. Raw MIME and the envelope
+ * recipient are stored encrypted.
+ */
+export const outbox = sqliteTable(
+  "outbox",
+  {
+    id: text("id").primaryKey(),
+    idempotencyKey: text("idempotency_key").notNull(),
+    kind: text("kind", { enum: ["relay", "notice", "verification", "sign-in"] }).notNull(),
+    publicAddressId: text("public_address_id").references(() => publicAddresses.id, { onDelete: "cascade" }),
+    recipientId: text("recipient_id").references(() => recipients.id, { onDelete: "cascade" }),
+    messageId: text("message_id").references(() => messages.id, { onDelete: "cascade" }),
+    envelopeFrom: text("envelope_from").notNull(),
+    envelopeToEnc: text("envelope_to_enc").notNull(),
+    /** Sealed raw MIME, base64 text (D1 hands BLOBs back as number arrays). */
+    rawEnc: text("raw_enc").notNull(),
+    state: text("state", { enum: ["queued", "sent", "failed-temporary", "failed-permanent"] }).notNull().default("queued"),
+    attempts: integer("attempts").notNull().default(0),
+    nextAttemptAt: integer("next_attempt_at"),
+    lastError: text("last_error"),
+    createdAt: integer("created_at").notNull().default(now),
+    updatedAt: integer("updated_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("outbox_idempotency").on(t.idempotencyKey), index("outbox_state").on(t.state, t.nextAttemptAt), index("outbox_created").on(t.createdAt)],
+);

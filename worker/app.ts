@@ -1,0 +1,57 @@
+/** The HTTP side: middleware, one error shape, and one sub-app per resource. */
+import { Hono } from "hono";
+import { createDb } from "../db/client";
+import { keyring } from "./crypto/sealed";
+import { ConfigError, getConfig } from "./env";
+import { ApiError, errorBody } from "./errors";
+import { mailerFor } from "./mail/choose-mailer";
+import { addresses } from "./routes/addresses";
+import type { AppEnv } from "./routes/app-env";
+import { outboxRoutes } from "./routes/outbox";
+import { recipientRoutes } from "./routes/recipients";
+import { verify } from "./routes/verify";
+
+export const app = new Hono<AppEnv>();
+
+app.use("*", async (c, next) => {
+  const config = getConfig(c.env);
+  c.set("config", config);
+  c.set("db", createDb(c.env.DB));
+  c.set("ring", await keyring(config.dataKey, config.dataKeyId));
+  c.set("mailer", mailerFor(config, c.env));
+  await next();
+});
+
+/** Admin API: a bearer token compared in constant time. */
+app.use("/api/*", async (c, next) => {
+  const expected = c.var.config.adminToken;
+  const given = (c.req.header("authorization") ?? "").replace(/^Bearer\s+/i, "");
+  if (!expected || !(await sameSecret(given, expected))) throw new ApiError("unauthorized", "A valid bearer token is required", 401);
+  c.set("accountId", "acct_default");
+  await next();
+});
+
+async function sameSecret(a: string, b: string): Promise<boolean> {
+  const enc = new TextEncoder();
+  const [x, y] = await Promise.all([crypto.subtle.digest("SHA-256", enc.encode(a)), crypto.subtle.digest("SHA-256", enc.encode(b))]);
+  return crypto.subtle.timingSafeEqual(x, y);
+}
+
+app.get("/healthz", (c) => c.json({ ok: true }));
+app.route("/api/addresses", addresses);
+app.route("/api/addresses/:id/recipients", recipientRoutes);
+app.route("/api/outbox", outboxRoutes);
+app.route("/verify", verify);
+
+app.notFound((c) => c.json(errorBody("not_found", "No such route"), 404));
+
+app.onError((error, c) => {
+  if (error instanceof ApiError) return c.json(errorBody(error.code, error.message), error.status);
+  if (error instanceof ConfigError) {
+    console.error(JSON.stringify({ event: "config_error", message: error.message }));
+    return c.json(errorBody("misconfigured", error.message), 500);
+  }
+  // Unknown errors: log the type only (messages may quote input), answer generically.
+  console.error(JSON.stringify({ event: "unhandled", type: error.name }));
+  return c.json(errorBody("internal", "Internal error"), 500);
+});

@@ -1,0 +1,28 @@
+/** What every pipeline step gets: storage, keys, configuration, the mailer and the request's context. */
+import type { Db } from "../../db/client";
+import type { Config } from "../env";
+import type { Keyring } from "../crypto/sealed";
+import type { Mailer } from "../mail/mailer";
+import type { ParsedMessage } from "../mime/message";
+
+export interface RelayContext {
+  db: Db;
+  ring: Keyring;
+  config: Config;
+  mailer: Mailer;
+  waitUntil(promise: Promise<unknown>): void;
+}
+
+export interface InboundMail {
+  /** Envelope MAIL FROM, "" for a null reverse-path. */
+  envelopeFrom: string;
+  /** Envelope RCPT TO, lowercased. */
+  rcpt: string;
+  message: ParsedMessage;
+}
+
+export type Verdict = { kind: "relayed"; copies: number } | { kind: "rejected"; reason: string };
+
+export function reject(reason: string): Verdict {
+  return { kind: "rejected", reason };
+}

@@ -1,0 +1,75 @@
+/**
+ * The inbound pipeline, top to bottom:
+ *   1. refuse what is cheap to refuse: too large, no usable recipient, a forged alias, a loop;
+ *   2. read and parse the message once, within the size limit;
+ *   3. relay it: a public address forwards to its recipients, a reverse alias sends the bound
+ *      recipient's reply to the contact.
+ * A refusal is an SMTP rejection with a reason. A failure to record or queue throws, so the
+ * sending server keeps the message and retries (nothing is accepted and then lost).
+ */
+import { createDb } from "../../db/client";
+import { isDeletedAlias } from "../../db/queries/relay";
+import { keyring } from "../crypto/sealed";
+import { isGenuineAlias } from "../crypto/tokens";
+import { getConfig, type Env } from "../env";
+import { mailerFor } from "../mail/choose-mailer";
+import { cleanAddrSpec, normalizeAddress } from "../mime/address";
+import { readAll } from "../mime/bytes";
+import { parseMessage } from "../mime/message";
+import { withoutSubaddress } from "../mime/addresses-in-text";
+import type { RelayContext, Verdict } from "./context";
+import { forwardToRecipients } from "./forward";
+import { relayReply } from "./reply";
+
+export async function handleEmail(message: ForwardableEmailMessage, env: Env, ctx: ExecutionContext): Promise<Verdict> {
+  const config = getConfig(env);
+  const relay: RelayContext = {
+    db: createDb(env.DB),
+    ring: await keyring(config.dataKey, config.dataKeyId),
+    config,
+    mailer: mailerFor(config, env),
+    waitUntil: (p) => ctx.waitUntil(p),
+  };
+  const verdict = await relayMessage(relay, message);
+  if (verdict.kind === "rejected") {
+    message.setReject(verdict.reason);
+    // Log the reason only: never an address (issue 9, logs).
+    console.log(JSON.stringify({ event: "rejected", reason: verdict.reason }));
+  }
+  return verdict;
+}
+
+async function relayMessage(relay: RelayContext, message: ForwardableEmailMessage): Promise<Verdict> {
+  // 1. Cheap refusals, before reading a byte of the body.
+  if (message.rawSize > relay.config.maxMessageBytes) {
+    return { kind: "rejected", reason: `552 5.3.4 Message too large: the limit is ${relay.config.maxMessageBytes} bytes` };
+  }
+  const rcpt = cleanAddrSpec(message.to ?? "");
+  if (!rcpt) return { kind: "rejected", reason: "550 5.1.3 Bad recipient address" };
+  const rcptNormal = normalizeAddress(rcpt);
+  const envelopeFrom = message.from && message.from !== "<>" ? normalizeAddress(message.from) : "";
+  if (envelopeFrom && (await isGenuineAlias(relay.ring, envelopeFrom.split("@")[0]))) {
+    return { kind: "rejected", reason: "554 5.4.6 Mail from the relay's own reverse aliases is not accepted (loop)" };
+  }
+  const localPart = rcptNormal.split("@")[0];
+  const looksLikeAlias = /^r-/.test(localPart);
+  if (looksLikeAlias && !(await isGenuineAlias(relay.ring, localPart))) {
+    // A guessed alias fails its keyed tag: refused without touching the database.
+    return { kind: "rejected", reason: "550 5.1.1 No such address here" };
+  }
+
+  // 2. Read and parse once.
+  const raw = await readAll(message.raw, relay.config.maxMessageBytes);
+  const parsed = parseMessage(raw);
+  const mail = { envelopeFrom, rcpt: rcptNormal, message: parsed };
+
+  // 3. Relay.
+  if (looksLikeAlias) {
+    const verdict = await relayReply(relay, mail, localPart);
+    if (verdict.kind === "rejected" && verdict.reason.startsWith("550 5.1.1") && (await isDeletedAlias(relay.db, await relay.ring.index(`alias:${localPart}`)))) {
+      return { kind: "rejected", reason: "550 5.1.1 This address no longer exists" };
+    }
+    return verdict;
+  }
+  return forwardToRecipients(relay, mail, withoutSubaddress(rcptNormal));
+}

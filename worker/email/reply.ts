@@ -1,0 +1,164 @@
+/**
+ * Mail to a reverse alias → the contact, sent from the public address. Only the bound
+ * recipient may use an alias, with an authenticated sender; every private address of the
+ * public address's recipients becomes the public address, and every alias the contact is not
+ * meant to know becomes the public address too.
+ */
+import { loadReplyState, recordAndQueue, type ThreadRow } from "../../db/queries/relay";
+import { ALIAS_PATTERN, randomToken } from "../crypto/tokens";
+import { composePlain } from "../mail/compose";
+import { sealRaw, sendQueued } from "../mail/deliver";
+import { withoutSubaddress, type AddressResolver } from "../mime/addresses-in-text";
+import { normalizeAddress, parseAddressList, type Mailbox } from "../mime/address";
+import { formatHeader, headerValue, type HeaderField } from "../mime/headers";
+import { renderMessage } from "../mime/message";
+import { rewriteBody, type Edit } from "../mime/rewrite-body";
+import { decodeEncodedWords } from "../mime/encoded-words";
+import { replaceAddresses } from "../mime/addresses-in-text";
+import { verifySender } from "./authenticate";
+import { reject, type InboundMail, type RelayContext, type Verdict } from "./context";
+import { formatAddressList, passthroughFields } from "./header-policy";
+import { referenceCount } from "./loops";
+import { idDomain, messageIds, relayMessageId, trimReferences } from "./threading";
+
+export const REFUSED_OTHER = "550 5.7.1 This address accepts mail only from the correspondent it was issued to";
+
+export async function relayReply(ctx: RelayContext, mail: InboundMail, localPart: string): Promise<Verdict> {
+  const fields = mail.message.root.fields;
+  const rcptDomain = mail.rcpt.split("@")[1];
+  const listed = [...parseAddressList(headerValue(fields, "to")), ...parseAddressList(headerValue(fields, "cc"))];
+  const otherLocalParts = [...new Set(listed.map((m) => normalizeAddress(m.address).split("@")[0]).filter((l) => ALIAS_PATTERN.test(l) && l !== localPart))];
+  const refs = [...messageIds(headerValue(fields, "in-reply-to")), ...messageIds(headerValue(fields, "references"))];
+  const messageDomain = ctx.config.aliasDomain ? null : rcptDomain;
+  const lookupIds = await threadLookupIds(ctx, refs, messageDomain);
+
+  const state = await loadReplyState(ctx.db, localPart, otherLocalParts, lookupIds);
+  if (!state.main) return reject("550 5.1.1 No such address here");
+  const m = state.main;
+  const pa = { id: m.publicAddressId, address: m.publicAddress, displayName: m.publicDisplayName, domain: m.publicDomain, status: m.publicStatus };
+  const alias = { id: m.aliasId, localPart: m.aliasLocalPart, domain: m.aliasDomain };
+
+  // Case-insensitive on both the envelope and the From header (issue: bound recipient only).
+  const recipientEmail = await ctx.ring.open(m.recipientEmailEnc);
+  const fromHeader = parseAddressList(headerValue(fields, "from"))[0];
+  const envelopeOk = normalizeAddress(mail.envelopeFrom) === normalizeAddress(recipientEmail);
+  const headerOk = fromHeader !== undefined && normalizeAddress(fromHeader.address) === normalizeAddress(recipientEmail);
+  if (!envelopeOk || !headerOk || m.recipientVerifiedAt === null) return reject(REFUSED_OTHER);
+  if (pa.status !== "active") return reject("550 5.2.1 This address is not sending mail at the moment");
+  if (referenceCount(fields) > 100) return reject("554 5.4.6 Refused: more than 100 References (mail loop)");
+
+  const verdict = verifySender(fields, recipientEmail, ctx.config.authservId);
+  if (!verdict.pass) {
+    await noticeRefusedReply(ctx, pa, m.recipientId, recipientEmail, `${alias.localPart}@${alias.domain}`, decodeEncodedWords(headerValue(fields, "subject") ?? ""));
+    return reject(`550 5.7.26 Reply refused: the sender could not be authenticated (${verdict.reason})`);
+  }
+
+  const threads = messageDomain === pa.domain ? state.threads : await reloadThreads(ctx, refs, pa.domain, localPart, otherLocalParts);
+  const contactEmail = await ctx.ring.open(m.contactEmailEnc);
+  const contactName = m.contactNameEnc ? await ctx.ring.open(m.contactNameEnc) : "";
+  const bound = new Map<string, { email: string; name: string; contactId: string }>([[alias.localPart, { email: contactEmail, name: contactName, contactId: m.contactId }]]);
+  for (const other of state.otherAliases) {
+    bound.set(other.localPart, { email: await ctx.ring.open(other.emailEnc), name: other.nameEnc ? await ctx.ring.open(other.nameEnc) : "", contactId: other.contactId });
+  }
+  const privateAddresses = new Set((await Promise.all(state.recipientEmailsEnc.map((e) => ctx.ring.open(e)))).map(normalizeAddress));
+  const relayDomains = new Set([pa.domain, alias.domain, ctx.config.aliasDomain].filter(Boolean));
+  const resolve: AddressResolver = (address) => {
+    if (privateAddresses.has(address) || privateAddresses.has(withoutSubaddress(address))) return pa.address;
+    const [local, domain] = address.split("@");
+    if (!relayDomains.has(domain) || !ALIAS_PATTERN.test(local)) return null;
+    return bound.get(local)?.email ?? pa.address;
+  };
+
+  const edits: Edit[] = [];
+  const change = rewriteBody(mail.message.src, mail.message.root, resolve, edits);
+  const ownId = messageIds(headerValue(fields, "message-id"))[0];
+  const relayId = await relayMessageId(ctx.ring, ownId, pa.domain);
+  const contactIds = new Set([...bound.values()].map((b) => b.contactId));
+  const mapped = (list: Mailbox[]) =>
+    list.flatMap((mailbox) => {
+      const target = bound.get(normalizeAddress(mailbox.address).split("@")[0]);
+      return target ? [{ name: mailbox.name || target.name, address: target.email }] : [];
+    });
+  const to = mapped(parseAddressList(headerValue(fields, "to")));
+  const cc = mapped(parseAddressList(headerValue(fields, "cc")));
+  const header = [
+    formatHeader("From", formatAddressList([{ name: pa.displayName, address: pa.address }])),
+    formatHeader("To", formatAddressList(to.length ? to : [{ name: contactName, address: contactEmail }])),
+    ...(cc.length ? [formatHeader("Cc", formatAddressList(cc))] : []),
+    formatHeader("Message-ID", relayId),
+    ...(await mapThreadReply(ctx, fields, threads, contactIds, pa.domain, relayDomains)),
+    ...passthroughFields(fields, change, resolve),
+  ].join("\r\n");
+  const raw = renderMessage(mail.message, header, edits);
+
+  const messageId = randomToken();
+  const outboxId = randomToken();
+  await recordAndQueue(
+    ctx.db,
+    [{ id: messageId, publicAddressId: pa.id, aliasId: alias.id, direction: "outbound", subject: replaceAddresses(decodeEncodedWords(headerValue(fields, "subject") ?? ""), resolve), relayMessageId: relayId, originalMessageIdEnc: ownId ? await ctx.ring.seal(ownId) : null }],
+    [{ id: outboxId, idempotencyKey: `reply:${relayId}:${alias.id}`, kind: "relay", publicAddressId: pa.id, recipientId: m.recipientId, messageId, envelopeFrom: pa.address, envelopeToEnc: await ctx.ring.seal(contactEmail), rawEnc: await sealRaw(ctx.ring, raw) }],
+    [alias.id],
+  );
+  ctx.waitUntil(sendQueued(ctx.db, ctx.mailer, [{ id: outboxId, from: pa.address, to: contactEmail, raw }]));
+  return { kind: "relayed", copies: 1 };
+}
+
+/** IDs to look up: relay IDs as they are, and the relay ID each external ID would map to. */
+async function threadLookupIds(ctx: RelayContext, refs: string[], domain: string | null): Promise<string[]> {
+  if (!domain) return [];
+  const ids = await Promise.all(refs.map(async (id) => (idDomain(id) === domain ? id : relayMessageId(ctx.ring, id, domain))));
+  return [...new Set(ids)];
+}
+
+async function reloadThreads(ctx: RelayContext, refs: string[], domain: string, localPart: string, others: string[]): Promise<ThreadRow[]> {
+  const ids = await threadLookupIds(ctx, refs, domain);
+  return (await loadReplyState(ctx.db, localPart, others, ids)).threads;
+}
+
+/**
+ * In-Reply-To/References toward the contact: only IDs the contact has seen survive. A relay ID
+ * of their message becomes their own ID; the recipient's own earlier IDs become the relay IDs
+ * the contact saw; anything else (private IDs, other threads) is dropped (case-21).
+ */
+async function mapThreadReply(ctx: RelayContext, fields: HeaderField[], threads: ThreadRow[], contactIds: Set<string>, domain: string, relayDomains: Set<string>): Promise<string[]> {
+  const map = async (id: string): Promise<string | null> => {
+    const own = relayDomains.has(idDomain(id));
+    const key = own ? id : await relayMessageId(ctx.ring, id, domain);
+    const row = threads.find((t) => t.relayMessageId === key && contactIds.has(t.contactId));
+    if (!row) return null;
+    if (row.direction === "outbound") return key;
+    if (!own) return id;
+    return row.originalMessageIdEnc ? ctx.ring.open(row.originalMessageIdEnc) : null;
+  };
+  const mapAll = async (ids: string[]) => [...new Set((await Promise.all(ids.map(map))).filter((x): x is string => x !== null))];
+  const inReplyTo = await mapAll(messageIds(headerValue(fields, "in-reply-to")).slice(0, 1));
+  const references = await mapAll(trimReferences(messageIds(headerValue(fields, "references"))));
+  const out: string[] = [];
+  if (inReplyTo.length) out.push(formatHeader("In-Reply-To", inReplyTo[0]));
+  const refsOut = references.length ? references : inReplyTo;
+  if (refsOut.length) out.push(formatHeader("References", refsOut.join(" ")));
+  return out;
+}
+
+/** Tells the recipient — never the outside sender — that mail in their name was refused. */
+async function noticeRefusedReply(ctx: RelayContext, pa: { id: string; address: string; displayName: string }, recipientId: string, recipientEmail: string, alias: string, subject: string): Promise<void> {
+  const raw = composePlain({
+    from: { name: "Kakuremino", address: pa.address },
+    to: { address: recipientEmail },
+    subject: "Refused: a reply in your name could not be authenticated",
+    text: [
+      `A message sent in your name to ${alias} was refused and not delivered.`,
+      `Subject: ${subject.replace(/[\r\n]+/g, " ").slice(0, 200)}`,
+      "",
+      "Your mail server did not pass DKIM or SPF for your address. If you sent it, check your",
+      "domain's DKIM/SPF setup or answer from the web UI. If you did not, someone tried to",
+      "impersonate you; no mail reached the correspondent.",
+      "",
+      "あなたの名前で送られたメールは、送信元を認証できなかったため配送しませんでした。",
+    ].join("\n"),
+    headers: { "Auto-Submitted": "auto-generated" },
+  });
+  const id = randomToken();
+  await recordAndQueue(ctx.db, [], [{ id, idempotencyKey: `notice:${id}`, kind: "notice", publicAddressId: pa.id, recipientId, envelopeFrom: pa.address, envelopeToEnc: await ctx.ring.seal(recipientEmail), rawEnc: await sealRaw(ctx.ring, raw) }]);
+  ctx.waitUntil(sendQueued(ctx.db, ctx.mailer, [{ id, from: pa.address, to: recipientEmail, raw }]));
+}

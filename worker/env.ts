@@ -1,0 +1,60 @@
+/** Bindings and configuration. Vars are strings; getConfig parses them once into typed values. */
+
+export interface Env {
+  DB: D1Database;
+  /** Cloudflare's send_email binding, used when MAILER = "cloudflare". */
+  SEND_EMAIL?: SendEmail;
+  /** Secret: bearer token for the admin API. */
+  ADMIN_TOKEN?: string;
+  /** Secret: 32+ random bytes, base64; encrypts addresses at rest and keys blind indexes. */
+  DATA_KEY?: string;
+  DATA_KEY_ID?: string;
+  MAILER?: string;
+  APP_URL?: string;
+  ALIAS_DOMAIN?: string;
+  AUTHSERV_ID?: string;
+  MAX_MESSAGE_BYTES?: string;
+}
+
+export type MailerName = "outbox" | "cloudflare";
+
+export interface Config {
+  mailer: MailerName;
+  /** Base URL of the web UI and confirmation links, without a trailing slash. */
+  appUrl: string;
+  /** Domain of reverse aliases; empty means "the public address's own domain". */
+  aliasDomain: string;
+  /** authserv-id of the receiving MTA whose Authentication-Results are trusted (RFC 8601). */
+  authservId: string;
+  maxMessageBytes: number;
+  adminToken: string;
+  dataKey: string;
+  dataKeyId: string;
+}
+
+const DEFAULT_MAX_BYTES = 25 * 1024 * 1024;
+
+export class ConfigError extends Error {}
+
+function positiveInt(value: string | undefined, fallback: number, name: string): number {
+  if (value === undefined || value === "") return fallback;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n <= 0) throw new ConfigError(`${name} must be a positive integer`);
+  return n;
+}
+
+export function getConfig(env: Env): Config {
+  const mailer = (env.MAILER ?? "outbox").trim();
+  if (mailer !== "outbox" && mailer !== "cloudflare") throw new ConfigError(`MAILER must be "outbox" or "cloudflare", not "${mailer}"`);
+  if (!env.DATA_KEY) throw new ConfigError("DATA_KEY secret is not set");
+  return {
+    mailer,
+    appUrl: (env.APP_URL ?? "http://localhost:8787").replace(/\/+$/, ""),
+    aliasDomain: (env.ALIAS_DOMAIN ?? "").trim().toLowerCase(),
+    authservId: (env.AUTHSERV_ID ?? "mx.cloudflare.net").trim().toLowerCase(),
+    maxMessageBytes: positiveInt(env.MAX_MESSAGE_BYTES, DEFAULT_MAX_BYTES, "MAX_MESSAGE_BYTES"),
+    adminToken: env.ADMIN_TOKEN ?? "",
+    dataKey: env.DATA_KEY,
+    dataKeyId: env.DATA_KEY_ID ?? "k1",
+  };
+}

@@ -1,0 +1,237 @@
+/**
+ * Rewrites the addresses inside a message's body: every text-like part (plain, HTML,
+ * calendar, delivery reports) and the headers of embedded messages, at any depth. Only parts
+ * that change are re-encoded — in their own transfer encoding, with CRLF line ends and, where
+ * an encoder exists, their own charset. Everything else is copied byte for byte.
+ */
+import { replaceAddresses, replaceInCalendar, type AddressResolver } from "./addresses-in-text";
+import { formatMailbox, parseAddressList } from "./address";
+import { decodeCharset, encodeCharset, normalizeCharset } from "./charset";
+import { decodeEncodedWords, encodeWords, hasEncodedWords } from "./encoded-words";
+import { formatHeader, type HeaderField } from "./headers";
+import { parseMime, type MimeNode } from "./mime-tree";
+import { decodeBase64, decodeQuotedPrintable, encodeBase64, encodeQuotedPrintable } from "./transfer-encoding";
+
+/** A replaced byte range of the source: [start, end) becomes `text` (a binary string). */
+export interface Edit {
+  start: number;
+  end: number;
+  text: string;
+}
+
+/** New values for a part's own Content-Type / Content-Transfer-Encoding fields. */
+export interface ContentChange {
+  contentType?: string;
+  encoding?: string;
+}
+
+type TextKind = "plain" | "html" | "calendar";
+
+const ADDRESS_FIELDS = new Set(["from", "to", "cc", "bcc", "reply-to", "sender", "resent-from", "resent-to", "resent-cc", "resent-sender", "disposition-notification-to", "return-receipt-to", "errors-to", "return-path", "delivered-to", "x-original-to"]);
+
+/** Charsets in which every byte below 0x80 is ASCII and no ASCII byte is part of another character. */
+const ASCII_TRANSPARENT = /^(us-ascii|utf-8|windows-125\d|iso-8859-\d+|euc-jp|euc-kr|koi8-[ru]|gb2312)$/;
+
+function textKind(node: MimeNode): TextKind | null {
+  const type = node.contentType.value;
+  const filename = (node.contentType.params.name ?? "").toLowerCase();
+  if (type === "text/calendar" || type === "application/ics" || type === "text/x-vcalendar" || filename.endsWith(".ics")) return "calendar";
+  if (type === "text/html") return "html";
+  if (type.startsWith("text/") || type === "message/delivery-status" || type === "message/feedback-report" || type === "message/disposition-notification" || type === "message/global-headers" || type === "message/global-delivery-status") return "plain";
+  return null;
+}
+
+/**
+ * Rewrites `node`'s body, pushing edits. Returns the changes the node's own header block
+ * needs; the caller applies them (the top-level block is rebuilt by the direction's policy).
+ */
+export function rewriteBody(src: string, node: MimeNode, resolve: AddressResolver, edits: Edit[]): ContentChange {
+  if (node.opaque) {
+    const body = src.slice(node.bodyStart, node.end);
+    const next = replaceAddresses(body, resolve);
+    if (next !== body) edits.push({ start: node.bodyStart, end: node.end, text: next });
+    return {};
+  }
+  for (const child of node.children) {
+    const change = rewriteBody(src, child, resolve, edits);
+    const block = rewriteHeaderBlock(src, child, change, null);
+    if (block !== null) edits.push({ start: child.start, end: child.headerEnd, text: block });
+  }
+  if (node.message) {
+    const inner = node.message;
+    const change = rewriteBody(src, inner, resolve, edits);
+    const block = rewriteHeaderBlock(src, inner, change, resolve);
+    if (block !== null) edits.push({ start: inner.start, end: inner.headerEnd, text: block });
+    return {};
+  }
+  if (node.children.length) return {};
+  const kind = textKind(node);
+  if (kind) return rewriteTextPart(src, node, kind, resolve, edits);
+  if (node.contentType.value.startsWith("message/")) return rewriteEncodedMessage(src, node, resolve, edits);
+  return {};
+}
+
+function decodeTransfer(body: string, encoding: string): string {
+  if (encoding === "base64") return decodeBase64(body);
+  if (encoding === "quoted-printable") return decodeQuotedPrintable(body);
+  return body;
+}
+
+function encodeTransfer(binary: string, encoding: string): { text: string; encoding: string } {
+  if (encoding === "base64") return { text: encodeBase64(binary), encoding };
+  if (encoding === "quoted-printable") return { text: encodeQuotedPrintable(binary) + "\r\n", encoding };
+  // 7bit must stay 7-bit with lines ≤ 998 (RFC 5322 §2.1.1); otherwise switch to QP.
+  const eightBit = /[\x80-\xff]/.test(binary);
+  const longLine = binary.split("\r\n").some((l) => l.length > 998);
+  if ((encoding === "7bit" && eightBit) || longLine) return { text: encodeQuotedPrintable(binary) + "\r\n", encoding: "quoted-printable" };
+  return { text: binary, encoding };
+}
+
+/** The CRLF before a multipart delimiter belongs to the delimiter: keep the body's own ending. */
+function sameEnding(original: string, text: string): string {
+  const trimmed = text.replace(/(\r\n)+$/, "");
+  return original.endsWith("\r\n") ? trimmed + "\r\n" : trimmed;
+}
+
+function detectCharset(node: MimeNode, bytes: string, kind: TextKind): string {
+  const declared = node.contentType.params.charset;
+  if (declared) return normalizeCharset(declared);
+  if (kind === "html") {
+    const meta = /<meta[^>]+charset=["']?([\w-]+)/i.exec(bytes.slice(0, 4096));
+    if (meta) return normalizeCharset(meta[1]);
+  }
+  if (!/[\x80-\xff]/.test(bytes)) return "us-ascii";
+  try {
+    new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(bytes, (c) => c.charCodeAt(0)));
+    return "utf-8";
+  } catch {
+    return "windows-1252";
+  }
+}
+
+function replaceByKind(text: string, kind: TextKind, resolve: AddressResolver): string {
+  return kind === "calendar" ? replaceInCalendar(text, resolve) : replaceAddresses(text, resolve);
+}
+
+function rewriteTextPart(src: string, node: MimeNode, kind: TextKind, resolve: AddressResolver, edits: Edit[]): ContentChange {
+  const body = src.slice(node.bodyStart, node.end);
+  const bytes = decodeTransfer(body, node.encoding);
+  const charset = detectCharset(node, bytes, kind);
+  let newBytes: string;
+  let relabel = false;
+  if (ASCII_TRANSPARENT.test(charset)) {
+    // Work on the bytes themselves: addresses are ASCII, so every other byte stays as it was.
+    newBytes = replaceByKind(bytes, kind, resolve);
+    if (newBytes === bytes) return {};
+  } else {
+    const text = decodeCharset(bytes, charset);
+    const next = replaceByKind(text, kind, resolve);
+    if (next === text) return {};
+    const encoded = encodeCharset(next, charset);
+    relabel = encoded === null;
+    newBytes = encoded ?? encodeCharset(next, "utf-8")!;
+  }
+  const { text, encoding } = encodeTransfer(newBytes.replace(/\r?\n/g, "\r\n"), node.encoding);
+  edits.push({ start: node.bodyStart, end: node.end, text: sameEnding(body, text) });
+  const change: ContentChange = {};
+  if (relabel) change.contentType = withCharset(node, "UTF-8");
+  if (encoding !== node.encoding) change.encoding = encoding;
+  return change;
+}
+
+/** message/rfc822 sent base64 or quoted-printable: decode, rewrite the inner message, re-encode. */
+function rewriteEncodedMessage(src: string, node: MimeNode, resolve: AddressResolver, edits: Edit[]): ContentChange {
+  const body = src.slice(node.bodyStart, node.end);
+  const inner = decodeTransfer(body, node.encoding).replace(/\r?\n/g, "\r\n");
+  const next = rewriteMessageText(inner, resolve);
+  if (next === inner) return {};
+  edits.push({ start: node.bodyStart, end: node.end, text: sameEnding(body, encodeTransfer(next, node.encoding).text) });
+  return {};
+}
+
+/** Rewrites a whole embedded message given as a binary string (headers and body). */
+export function rewriteMessageText(message: string, resolve: AddressResolver): string {
+  const root = parseMime(message);
+  const edits: Edit[] = [];
+  const change = rewriteBody(message, root, resolve, edits);
+  const block = rewriteHeaderBlock(message, root, change, resolve);
+  if (block !== null) edits.push({ start: root.start, end: root.headerEnd, text: block });
+  return applyEdits(message, edits);
+}
+
+function withCharset(node: MimeNode, charset: string): string {
+  const raw = node.fields.find((f) => f.key === "content-type")?.value ?? node.contentType.value;
+  if (/charset\s*=/i.test(raw)) return raw.replace(/charset\s*=\s*("[^"]*"|[^;\s]*)/i, `charset=${charset}`);
+  return `${raw}; charset=${charset}`;
+}
+
+/**
+ * Rebuilds a part's header block when its content fields changed, or — for an embedded
+ * message (resolve given) — when any field names an address the resolver replaces.
+ * Returns null when the block stays as it was.
+ */
+export function rewriteHeaderBlock(src: string, node: MimeNode, change: ContentChange, resolve: AddressResolver | null): string | null {
+  let changed = false;
+  const lines = node.fields.map((field) => {
+    if (field.key === "content-type" && change.contentType) {
+      changed = true;
+      return formatHeader(field.name, change.contentType);
+    }
+    if (field.key === "content-transfer-encoding" && change.encoding) {
+      changed = true;
+      return formatHeader(field.name, change.encoding);
+    }
+    if (resolve) {
+      const next = rewriteField(field, resolve);
+      if (next !== null) {
+        changed = true;
+        return next;
+      }
+    }
+    return field.raw;
+  });
+  if (change.encoding && !node.fields.some((f) => f.key === "content-transfer-encoding")) {
+    changed = true;
+    lines.push(formatHeader("Content-Transfer-Encoding", change.encoding));
+  }
+  if (change.contentType && !node.fields.some((f) => f.key === "content-type")) {
+    changed = true;
+    lines.push(formatHeader("Content-Type", change.contentType));
+  }
+  if (!changed) return null;
+  return lines.join("\r\n");
+}
+
+/** Rewrites one header field's addresses; null when it needs no change. */
+export function rewriteField(field: HeaderField, resolve: AddressResolver): string | null {
+  if (ADDRESS_FIELDS.has(field.key)) {
+    const mailboxes = parseAddressList(field.value);
+    let touched = false;
+    const out = mailboxes.map((m) => {
+      const replacement = resolve(m.address.toLowerCase());
+      const name = replaceAddresses(m.name, resolve);
+      if (replacement !== null || name !== m.name) touched = true;
+      return formatMailbox(name, replacement ?? m.address);
+    });
+    const rawNext = replaceAddresses(field.value, resolve);
+    if (!touched && rawNext === field.value) return null;
+    return formatHeader(field.name, out.length ? out.join(", ") : rawNext);
+  }
+  const decoded = hasEncodedWords(field.value) ? decodeEncodedWords(field.value) : field.value;
+  const next = replaceAddresses(decoded, resolve);
+  if (next === decoded) return null;
+  return formatHeader(field.name, hasEncodedWords(field.value) ? encodeWords(next) : next);
+}
+
+/** Applies non-overlapping edits to a source binary string. */
+export function applyEdits(src: string, edits: Edit[]): string {
+  if (!edits.length) return src;
+  const sorted = [...edits].sort((a, b) => a.start - b.start);
+  let out = "";
+  let cursor = 0;
+  for (const edit of sorted) {
+    out += src.slice(cursor, edit.start) + edit.text;
+    cursor = edit.end;
+  }
+  return out + src.slice(cursor);
+}

@@ -1,0 +1,49 @@
+import { and, count, eq } from "drizzle-orm";
+import { Hono } from "hono";
+import { z } from "zod";
+import { publicAddresses, recipients } from "../../db/schema";
+import { deletePublicAddress } from "../../db/queries/deletion";
+import { randomToken } from "../crypto/tokens";
+import { ApiError } from "../errors";
+import type { AppEnv } from "./app-env";
+import { emailField, readJson, singleLine } from "./validate";
+
+const createSchema = z.strictObject({ address: emailField, displayName: singleLine(100).default("") });
+
+export const addresses = new Hono<AppEnv>();
+
+function present(row: typeof publicAddresses.$inferSelect, recipientCount = 0) {
+  return { id: row.id, address: row.address, displayName: row.displayName, status: row.status, retentionDays: row.retentionDays, recipientCount, createdAt: row.createdAt };
+}
+
+addresses.post("/", async (c) => {
+  const body = await readJson(c, createSchema);
+  const [local, domain] = body.address.split("@");
+  if (local.includes("+")) throw new ApiError("invalid_address", "A public address cannot contain a +tag: tags are ignored on delivery");
+  if (/^r-/.test(local)) throw new ApiError("invalid_address", 'Local parts starting with "r-" are reserved for reverse aliases');
+  const { db, accountId } = c.var;
+  const existing = await db.select({ id: publicAddresses.id }).from(publicAddresses).where(eq(publicAddresses.address, body.address));
+  if (existing.length) throw new ApiError("address_exists", "This public address already exists", 409);
+  const [row] = await db.insert(publicAddresses).values({ id: randomToken(), accountId, address: body.address, domain, displayName: body.displayName }).returning();
+  return c.json(present(row), 201);
+});
+
+addresses.get("/", async (c) => {
+  const { db, accountId } = c.var;
+  const rows = await db
+    .select({ pa: publicAddresses, recipientCount: count(recipients.id) })
+    .from(publicAddresses)
+    .leftJoin(recipients, eq(recipients.publicAddressId, publicAddresses.id))
+    .where(eq(publicAddresses.accountId, accountId))
+    .groupBy(publicAddresses.id)
+    .orderBy(publicAddresses.createdAt);
+  return c.json(rows.map((r) => present(r.pa, r.recipientCount)));
+});
+
+addresses.delete("/:id", async (c) => {
+  const { db, ring, accountId } = c.var;
+  const [row] = await db.select().from(publicAddresses).where(and(eq(publicAddresses.id, c.req.param("id")), eq(publicAddresses.accountId, accountId)));
+  if (!row) throw new ApiError("not_found", "No such public address", 404);
+  await deletePublicAddress(db, ring, row.id);
+  return c.body(null, 204);
+});
