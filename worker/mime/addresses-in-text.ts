@@ -63,11 +63,23 @@ export function replaceAddresses(text: string, resolve: AddressResolver): string
     let ri = 0;
     while (ri < rightUnits.length && DOMAIN_CHAR.test(decodeUnit(rightUnits[ri]))) ri++;
     while (ri > 0 && /[.\-]/.test(decodeUnit(rightUnits[ri - 1]))) ri--; // "…example.com." ends a sentence
-    let localUnits = leftUnits.slice(li);
-    while (localUnits.length && decodeUnit(localUnits[0]) === ".") localUnits = localUnits.slice(1);
-    if (!localUnits.length || !ri) continue;
-    const address = `${localUnits.map(decodeUnit).join("")}@${rightUnits.slice(0, ri).map(decodeUnit).join("")}`.toLowerCase();
-    const replacement = resolve(address);
+    if (li === leftUnits.length || !ri) continue;
+    const domain = rightUnits.slice(0, ri).map(decodeUnit).join("").toLowerCase();
+    // Local parts may legally contain "=", "/", "'"…, so "CN=hanako@…" or "to/hanako@…" holds a
+    // shorter address: try the longest candidate first, then each one after a punctuation mark.
+    let localUnits: string[] = [];
+    let replacement: string | null = null;
+    for (let start = li; start < leftUnits.length; start++) {
+      const previous = start === li ? "" : decodeUnit(leftUnits[start - 1]);
+      if (start !== li && /[A-Za-z0-9]/.test(previous)) continue;
+      const candidate = leftUnits.slice(start);
+      if (decodeUnit(candidate[0]) === ".") continue;
+      replacement = resolve(`${candidate.map(decodeUnit).join("")}@${domain}`.toLowerCase());
+      if (replacement !== null) {
+        localUnits = candidate;
+        break;
+      }
+    }
     if (replacement === null) continue;
     const start = atStart - localUnits.join("").length;
     const end = atEnd + rightUnits.slice(0, ri).join("").length;
