@@ -7,7 +7,8 @@
 import { sql } from "drizzle-orm";
 import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
-const now = sql`(unixepoch() * 1000)`;
+// Milliseconds: ordering within a second matters (the outbox lists newest first).
+const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
 
 export const accounts = sqliteTable("accounts", {
   id: text("id").primaryKey(),

@@ -2,7 +2,7 @@ CREATE TABLE `accounts` (
 	`id` text PRIMARY KEY NOT NULL,
 	`name` text NOT NULL,
 	`plan` text DEFAULT 'free' NOT NULL,
-	`created_at` integer DEFAULT (unixepoch() * 1000) NOT NULL
+	`created_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE `contacts` (
@@ -11,14 +11,14 @@ CREATE TABLE `contacts` (
 	`email_hash` text NOT NULL,
 	`email_enc` text NOT NULL,
 	`name_enc` text,
-	`created_at` integer DEFAULT (unixepoch() * 1000) NOT NULL,
+	`created_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL,
 	FOREIGN KEY (`public_address_id`) REFERENCES `public_addresses`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
 CREATE UNIQUE INDEX `contacts_address_email` ON `contacts` (`public_address_id`,`email_hash`);--> statement-breakpoint
 CREATE TABLE `deleted_aliases` (
 	`alias_hash` text PRIMARY KEY NOT NULL,
-	`deleted_at` integer DEFAULT (unixepoch() * 1000) NOT NULL
+	`deleted_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL
 );
 --> statement-breakpoint
 CREATE TABLE `messages` (
@@ -30,7 +30,7 @@ CREATE TABLE `messages` (
 	`relay_message_id` text NOT NULL,
 	`original_message_id_enc` text,
 	`read_at` integer,
-	`created_at` integer DEFAULT (unixepoch() * 1000) NOT NULL,
+	`created_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL,
 	FOREIGN KEY (`public_address_id`) REFERENCES `public_addresses`(`id`) ON UPDATE no action ON DELETE cascade,
 	FOREIGN KEY (`alias_id`) REFERENCES `reverse_aliases`(`id`) ON UPDATE no action ON DELETE cascade
 );
@@ -52,8 +52,8 @@ CREATE TABLE `outbox` (
 	`attempts` integer DEFAULT 0 NOT NULL,
 	`next_attempt_at` integer,
 	`last_error` text,
-	`created_at` integer DEFAULT (unixepoch() * 1000) NOT NULL,
-	`updated_at` integer DEFAULT (unixepoch() * 1000) NOT NULL,
+	`created_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL,
+	`updated_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL,
 	FOREIGN KEY (`public_address_id`) REFERENCES `public_addresses`(`id`) ON UPDATE no action ON DELETE cascade,
 	FOREIGN KEY (`recipient_id`) REFERENCES `recipients`(`id`) ON UPDATE no action ON DELETE cascade,
 	FOREIGN KEY (`message_id`) REFERENCES `messages`(`id`) ON UPDATE no action ON DELETE cascade
@@ -70,7 +70,7 @@ CREATE TABLE `public_addresses` (
 	`display_name` text DEFAULT '' NOT NULL,
 	`status` text DEFAULT 'active' NOT NULL,
 	`retention_days` integer DEFAULT 30 NOT NULL,
-	`created_at` integer DEFAULT (unixepoch() * 1000) NOT NULL,
+	`created_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL,
 	FOREIGN KEY (`account_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
@@ -83,7 +83,7 @@ CREATE TABLE `recipients` (
 	`email_enc` text NOT NULL,
 	`verified_at` integer,
 	`verify_token_hash` text,
-	`created_at` integer DEFAULT (unixepoch() * 1000) NOT NULL,
+	`created_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL,
 	FOREIGN KEY (`public_address_id`) REFERENCES `public_addresses`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
@@ -96,8 +96,8 @@ CREATE TABLE `reverse_aliases` (
 	`public_address_id` text NOT NULL,
 	`recipient_id` text NOT NULL,
 	`contact_id` text NOT NULL,
-	`created_at` integer DEFAULT (unixepoch() * 1000) NOT NULL,
-	`last_used_at` integer DEFAULT (unixepoch() * 1000) NOT NULL,
+	`created_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL,
+	`last_used_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL,
 	FOREIGN KEY (`public_address_id`) REFERENCES `public_addresses`(`id`) ON UPDATE no action ON DELETE cascade,
 	FOREIGN KEY (`recipient_id`) REFERENCES `recipients`(`id`) ON UPDATE no action ON DELETE cascade,
 	FOREIGN KEY (`contact_id`) REFERENCES `contacts`(`id`) ON UPDATE no action ON DELETE cascade
@@ -112,7 +112,7 @@ CREATE TABLE `users` (
 	`email_hash` text NOT NULL,
 	`email_enc` text NOT NULL,
 	`role` text DEFAULT 'member' NOT NULL,
-	`created_at` integer DEFAULT (unixepoch() * 1000) NOT NULL,
+	`created_at` integer DEFAULT (cast(unixepoch('subsec') * 1000 as integer)) NOT NULL,
 	FOREIGN KEY (`account_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint

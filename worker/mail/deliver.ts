@@ -3,7 +3,7 @@
  * then handed to the mailer after the SMTP transaction, in waitUntil. Nothing is dropped: a
  * failure is recorded with its reason.
  */
-import { and, desc, eq } from "drizzle-orm";
+import { and, desc, eq, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { outbox } from "../../db/schema";
 import { toBase64, type Keyring } from "../crypto/sealed";
@@ -39,7 +39,7 @@ export async function sendQueued(db: Db, mailer: Mailer, mails: QueuedMail[]): P
 
 /** Decrypts outbox rows for the local sink API. */
 export async function readOutbox(db: Db, ring: Keyring, limit = 100) {
-  const rows = await db.select().from(outbox).orderBy(desc(outbox.createdAt), desc(outbox.id)).limit(limit);
+  const rows = await db.select().from(outbox).orderBy(desc(outbox.createdAt), desc(sql`rowid`)).limit(limit);
   return Promise.all(
     rows.map(async (row) => {
       const raw = await openRaw(ring, row.rawEnc);

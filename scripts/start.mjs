@@ -1,0 +1,34 @@
+#!/usr/bin/env node
+/**
+ * npm start: build the UI, apply the local D1 migrations, start the relay and UI on
+ * http://localhost:8787 with the outbox sink (nothing is really sent), and seed a demo.
+ */
+import { spawnSync } from "node:child_process";
+import { DEMO, ROOT, QUIET_ENV, applyMigrations, ensureDevVars, seedDemo, startWrangler } from "./dev-server.mjs";
+
+const port = Number(process.env.PORT ?? 8787);
+if (!process.argv.includes("--no-build")) {
+  const build = spawnSync("npx", ["vite", "build", "--config", "web/vite.config.ts", "--logLevel", "warn"], { cwd: ROOT, env: QUIET_ENV, stdio: "inherit" });
+  if (build.status !== 0) process.exit(build.status ?? 1);
+}
+const vars = ensureDevVars();
+applyMigrations();
+const server = await startWrangler({ port, log: (line) => process.stdout.write(line) });
+const seeded = await seedDemo(server.url, vars.ADMIN_TOKEN);
+
+console.log(`
+Kakuremino is running on http://localhost:${port}  (outbox sink: nothing leaves this machine)
+${seeded ? `Seeded the demo: ${DEMO.address} → ${DEMO.recipients.join(", ")} (verified)` : "Database already had addresses: no demo seeded."}
+Admin token (from .dev.vars): ${vars.ADMIN_TOKEN}
+
+  Inject a message:   npm run inject -- ../shared/corpus/mailparser/nodemailer.eml --from someone@example.com --to ${DEMO.address}
+  See what was sent:  curl -s -H "Authorization: Bearer ${vars.ADMIN_TOKEN}" http://localhost:${port}/api/outbox
+`);
+
+for (const signal of ["SIGINT", "SIGTERM"]) {
+  process.on(signal, () => {
+    server.stop();
+    process.exit(0);
+  });
+}
+server.child.on("exit", (code) => process.exit(code ?? 0));
