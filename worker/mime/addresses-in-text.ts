@@ -64,25 +64,34 @@ export function replaceAddresses(text: string, resolve: AddressResolver): string
     while (ri < rightUnits.length && DOMAIN_CHAR.test(decodeUnit(rightUnits[ri]))) ri++;
     while (ri > 0 && /[.\-]/.test(decodeUnit(rightUnits[ri - 1]))) ri--; // "…example.com." ends a sentence
     if (li === leftUnits.length || !ri) continue;
-    const domain = rightUnits.slice(0, ri).map(decodeUnit).join("").toLowerCase();
+    const domainChars = rightUnits.slice(0, ri).map(decodeUnit).join("").toLowerCase();
+    // The domain run may go on past the address ("…@example.com.earlier" in a Message-ID):
+    // besides the whole run, try each prefix that ends before a "." or "-".
+    const domains = [domainChars, ...[...domainChars.matchAll(/[.-]/g)].map((m) => domainChars.slice(0, m.index)).reverse()].filter((d) => d.includes("."));
     // Local parts may legally contain "=", "/", "'"…, so "CN=hanako@…" or "to/hanako@…" holds a
     // shorter address: try the longest candidate first, then each one after a punctuation mark.
     let localUnits: string[] = [];
     let replacement: string | null = null;
+    let domainUnitCount = ri;
     for (let start = li; start < leftUnits.length; start++) {
       const previous = start === li ? "" : decodeUnit(leftUnits[start - 1]);
       if (start !== li && /[A-Za-z0-9]/.test(previous)) continue;
       const candidate = leftUnits.slice(start);
       if (decodeUnit(candidate[0]) === ".") continue;
-      replacement = resolve(`${candidate.map(decodeUnit).join("")}@${domain}`.toLowerCase());
-      if (replacement !== null) {
-        localUnits = candidate;
-        break;
+      const local = candidate.map(decodeUnit).join("").toLowerCase();
+      for (const [d, domain] of domains.entries()) {
+        replacement = resolve(`${local}@${domain}`);
+        if (replacement !== null) {
+          localUnits = candidate;
+          domainUnitCount = d === 0 ? ri : domain.length;
+          break;
+        }
       }
+      if (replacement !== null) break;
     }
     if (replacement === null) continue;
     const start = atStart - localUnits.join("").length;
-    const end = atEnd + rightUnits.slice(0, ri).join("").length;
+    const end = atEnd + rightUnits.slice(0, domainUnitCount).join("").length;
     out += text.slice(copied, start) + replacement;
     copied = end;
   }

@@ -32,7 +32,9 @@ export function decodeEncodedWords(value: string): string {
     const charset = match[1].toLowerCase();
     const bytes = decodeWordBytes(match[2], match[3]);
     if (pending && /^[ \t\r\n]*$/.test(between)) {
-      if (pending.charset === charset) pending.bytes += bytes;
+      // Stateful ISO-2022 words each end in ASCII (RFC 1468) and are decoded one by one:
+      // joined, "ESC ( B ESC $ B" would be an empty escape run, which decoders flag as an error.
+      if (pending.charset === charset && !charset.startsWith("iso-2022")) pending.bytes += bytes;
       else {
         flush();
         pending = { charset, bytes };
