@@ -10,10 +10,9 @@ import { replaceAddresses, withoutSubaddress, type AddressResolver } from "../mi
 import { normalizeAddress, parseAddressList, type Mailbox } from "../mime/address";
 import { decodeEncodedWords } from "../mime/encoded-words";
 import { formatHeader, headerValue, type HeaderField } from "../mime/headers";
-import { renderMessage } from "../mime/message";
-import { rewriteBody, type Edit } from "../mime/rewrite-body";
 import { reject, type InboundMail, type RelayContext, type Verdict } from "./context";
-import { formatAddressList, passthroughFields } from "./header-policy";
+import { formatAddressList } from "./header-policy";
+import { renderCopy } from "./render-copy";
 import { isBounceSender } from "./loops";
 import { idDomain, messageIds, relayMessageId, trimReferences } from "./threading";
 
@@ -66,20 +65,20 @@ export async function forwardToRecipients(ctx: RelayContext, mail: InboundMail, 
       ? (address) => (isRelayAddress(address) ? null : HIDDEN_ADDRESS)
       : (address) => aliasOf.get(address) ?? aliasOf.get(withoutSubaddress(address)) ?? null;
     const senderAlias = bounce ? pa.address : aliasOf.get(normalizeAddress(from!.address))!;
-    const edits: Edit[] = [];
-    const change = rewriteBody(mail.message.src, mail.message.root, resolve, edits);
-    const threadHeaders = await mapThreadForward(ctx, fields, state.threads, recipient.id, pa.domain, relayDomains);
+    const thread = await mapThreadForward(ctx, fields, state.threads, recipient.id, pa.domain, relayDomains);
+    const raw = renderCopy(
+      mail.message,
+      {
+        from: bounce ? `"Mail Delivery System" <${pa.address}>` : formatAddressList([{ name: from!.name, address: senderAlias }]),
+        to: toList(participants, pa, aliasOf),
+        cc: ccList(participants, aliasOf),
+        replyTo: bounce ? undefined : replyToAlias(participants, aliasOf, senderAlias),
+        messageId: relayId,
+        thread,
+      },
+      resolve,
+    );
     const subject = decodeEncodedWords(headerValue(fields, "subject") ?? "");
-    const header = [
-      formatHeader("From", bounce ? `"Mail Delivery System" <${pa.address}>` : formatAddressList([{ name: from!.name, address: senderAlias }])),
-      formatHeader("To", formatAddressList(toList(participants, pa, aliasOf))),
-      ...ccHeader(participants, aliasOf),
-      ...(bounce ? [] : [formatHeader("Reply-To", replyToAlias(participants, aliasOf, senderAlias))]),
-      formatHeader("Message-ID", relayId),
-      ...threadHeaders,
-      ...passthroughFields(fields, change, resolve),
-    ].join("\r\n");
-    const raw = renderMessage(mail.message, header, edits);
     const messageId = randomToken();
     const aliasId = bounce ? null : rows.find((r) => r.localPart === senderAlias.split("@")[0])!.aliasId!;
     if (aliasId) {
@@ -167,9 +166,8 @@ function toList(participants: Participant[], pa: PublicAddressRow, aliasOf: Map<
   return list;
 }
 
-function ccHeader(participants: Participant[], aliasOf: Map<string, string>): string[] {
-  const cc = participants.filter((p) => p.role === "cc").map((p) => ({ name: p.name, address: aliasOf.get(p.key)!, group: p.group }));
-  return cc.length ? [formatHeader("Cc", formatAddressList(cc))] : [];
+function ccList(participants: Participant[], aliasOf: Map<string, string>): Mailbox[] {
+  return participants.filter((p) => p.role === "cc").map((p) => ({ name: p.name, address: aliasOf.get(p.key)!, group: p.group }));
 }
 
 function replyToAlias(participants: Participant[], aliasOf: Map<string, string>, senderAlias: string): string {

@@ -11,13 +11,12 @@ import { sealRaw, sendQueued } from "../mail/deliver";
 import { withoutSubaddress, type AddressResolver } from "../mime/addresses-in-text";
 import { normalizeAddress, parseAddressList, type Mailbox } from "../mime/address";
 import { formatHeader, headerValue, type HeaderField } from "../mime/headers";
-import { renderMessage } from "../mime/message";
-import { rewriteBody, type Edit } from "../mime/rewrite-body";
 import { decodeEncodedWords } from "../mime/encoded-words";
 import { replaceAddresses } from "../mime/addresses-in-text";
 import { verifySender } from "./authenticate";
 import { reject, type InboundMail, type RelayContext, type Verdict } from "./context";
-import { formatAddressList, passthroughFields } from "./header-policy";
+import { formatAddressList } from "./header-policy";
+import { renderCopy } from "./render-copy";
 import { referenceCount } from "./loops";
 import { idDomain, messageIds, relayMessageId, trimReferences } from "./threading";
 
@@ -69,8 +68,6 @@ export async function relayReply(ctx: RelayContext, mail: InboundMail, localPart
     return bound.get(local)?.email ?? pa.address;
   };
 
-  const edits: Edit[] = [];
-  const change = rewriteBody(mail.message.src, mail.message.root, resolve, edits);
   const ownId = messageIds(headerValue(fields, "message-id"))[0];
   const relayId = await relayMessageId(ctx.ring, ownId, pa.domain);
   const contactIds = new Set([...bound.values()].map((b) => b.contactId));
@@ -80,16 +77,17 @@ export async function relayReply(ctx: RelayContext, mail: InboundMail, localPart
       return target ? [{ name: mailbox.name || target.name, address: target.email }] : [];
     });
   const to = mapped(parseAddressList(headerValue(fields, "to")));
-  const cc = mapped(parseAddressList(headerValue(fields, "cc")));
-  const header = [
-    formatHeader("From", formatAddressList([{ name: pa.displayName, address: pa.address }])),
-    formatHeader("To", formatAddressList(to.length ? to : [{ name: contactName, address: contactEmail }])),
-    ...(cc.length ? [formatHeader("Cc", formatAddressList(cc))] : []),
-    formatHeader("Message-ID", relayId),
-    ...(await mapThreadReply(ctx, fields, threads, contactIds, pa.domain, relayDomains)),
-    ...passthroughFields(fields, change, resolve),
-  ].join("\r\n");
-  const raw = renderMessage(mail.message, header, edits);
+  const raw = renderCopy(
+    mail.message,
+    {
+      from: formatAddressList([{ name: pa.displayName, address: pa.address }]),
+      to: to.length ? to : [{ name: contactName, address: contactEmail }],
+      cc: mapped(parseAddressList(headerValue(fields, "cc"))),
+      messageId: relayId,
+      thread: await mapThreadReply(ctx, fields, threads, contactIds, pa.domain, relayDomains),
+    },
+    resolve,
+  );
 
   const messageId = randomToken();
   const outboxId = randomToken();

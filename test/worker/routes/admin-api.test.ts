@@ -1,0 +1,55 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import { makeAddress, resetDatabase } from "../../helpers/factories";
+import { api } from "../../helpers/relay";
+
+async function error(res: Response) {
+  return { status: res.status, body: await res.json() };
+}
+
+describe("admin API", () => {
+  beforeEach(resetDatabase);
+
+  it("requires the bearer token", async () => {
+    expect(await error(await api("GET", "/api/addresses", undefined, {}))).toEqual({ status: 401, body: { error: { code: "unauthorized", message: "A valid bearer token is required" } } });
+    expect((await api("GET", "/api/addresses", undefined, { authorization: "Bearer wrong" })).status).toBe(401);
+  });
+
+  it("gives each kind of bad input its own code", async () => {
+    expect(await error(await api("POST", "/api/addresses", "{not json"))).toMatchObject({ status: 400, body: { error: { code: "invalid_json" } } });
+    expect(await error(await api("POST", "/api/addresses", { address: "a@relay.example.jp", colour: "red" }))).toMatchObject({ status: 400, body: { error: { code: "unknown_field", message: "Unknown field: colour" } } });
+    expect(await error(await api("POST", "/api/addresses", { address: "not-an-address" }))).toMatchObject({ status: 400, body: { error: { code: "invalid_address" } } });
+    expect(await error(await api("POST", "/api/addresses", { address: "a@x.jp\r\nBcc: b@y.jp" }))).toMatchObject({ status: 400, body: { error: { code: "invalid_address" } } });
+    expect(await error(await api("POST", "/api/addresses", { address: "info+tag@relay.example.jp" }))).toMatchObject({ status: 400, body: { error: { code: "invalid_address" } } });
+    expect(await error(await api("POST", "/api/addresses", { address: 42 }))).toMatchObject({ status: 400, body: { error: { code: "invalid_request" } } });
+    expect(await error(await api("POST", "/api/addresses", { address: "a@relay.example.jp", displayName: "x\r\nBcc: y" }))).toMatchObject({ status: 400, body: { error: { code: "invalid_request" } } });
+  });
+
+  it("refuses duplicates with their own codes", async () => {
+    const { id } = await makeAddress({ recipients: ["staff.one@example.net"] });
+    expect(await error(await api("POST", "/api/addresses", { address: "INFO@relay.example.jp" }))).toMatchObject({ status: 409, body: { error: { code: "address_exists" } } });
+    expect(await error(await api("POST", `/api/addresses/${id}/recipients`, { email: "Staff.One@example.net" }))).toMatchObject({ status: 409, body: { error: { code: "recipient_exists" } } });
+  });
+
+  it("lists addresses and recipients, and 404s unknown ones", async () => {
+    const { id } = await makeAddress();
+    const list = (await (await api("GET", "/api/addresses")).json()) as { address: string; recipientCount: number }[];
+    expect(list).toMatchObject([{ address: "info@relay.example.jp", displayName: "Example Support Desk", status: "active", recipientCount: 2 }]);
+    const recipients = (await (await api("GET", `/api/addresses/${id}/recipients`)).json()) as { email: string; verified: boolean }[];
+    expect(recipients.map((r) => [r.email, r.verified])).toEqual([
+      ["staff.one@example.net", true],
+      ["staff.two@example.net", true],
+    ]);
+    expect(await error(await api("DELETE", "/api/addresses/nope"))).toMatchObject({ status: 404, body: { error: { code: "not_found" } } });
+    expect(await error(await api("GET", "/api/nothing"))).toMatchObject({ status: 404, body: { error: { code: "not_found" } } });
+  });
+
+  it("does not forward to a recipient until the confirmation link is followed, and a link works once", async () => {
+    await makeAddress({ recipients: ["staff.one@example.net"], verify: false });
+    const { inject, outbox } = await import("../../helpers/relay");
+    const refused = await inject({ from: "a@example.com", to: "info@relay.example.jp", raw: "From: a@example.com\r\nSubject: x\r\nMessage-ID: <q@example.com>\r\n\r\nhi\r\n" });
+    expect(refused.rejected).toBe("550 5.2.1 This address has no active recipients");
+    const link = (await outbox())[0].raw.match(/\/verify\/([a-z2-7]+)/)![1];
+    expect((await api("GET", `/verify/${link}`, undefined, { accept: "text/html" })).status).toBe(200);
+    expect(await error(await api("GET", `/verify/${link}`, undefined, { accept: "application/json" }))).toMatchObject({ status: 404, body: { error: { code: "invalid_token" } } });
+  });
+});
