@@ -144,3 +144,37 @@ export const outbox = sqliteTable(
   },
   (t) => [uniqueIndex("outbox_idempotency").on(t.idempotencyKey), index("outbox_state").on(t.state, t.nextAttemptAt), index("outbox_created").on(t.createdAt)],
 );
+
+/** A signed-in browser. Only a hash of the cookie's token is stored. */
+export const sessions = sqliteTable(
+  "sessions",
+  {
+    id: text("id").primaryKey(),
+    tokenHash: text("token_hash").notNull(),
+    userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+    expiresAt: integer("expires_at").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("sessions_token").on(t.tokenHash), index("sessions_expiry").on(t.expiresAt)],
+);
+
+/** One-time sign-in links mailed to a user's own address. */
+export const signInLinks = sqliteTable("sign_in_links", {
+  tokenHash: text("token_hash").primaryKey(),
+  userId: text("user_id").notNull().references(() => users.id, { onDelete: "cascade" }),
+  expiresAt: integer("expires_at").notNull(),
+  createdAt: integer("created_at").notNull().default(now),
+});
+
+/**
+ * What the web UI shows of a message, as its recipient saw it (contacts behind their alias),
+ * sealed, and purged with the message after the retention window.
+ */
+export const messageBodies = sqliteTable("message_bodies", {
+  messageId: text("message_id").primaryKey().references(() => messages.id, { onDelete: "cascade" }),
+  fromNameEnc: text("from_name_enc"),
+  textEnc: text("text_enc"),
+  htmlEnc: text("html_enc"),
+  /** JSON: [{filename, mimeType, size}] — metadata only; bytes are not kept without R2. */
+  attachments: text("attachments").notNull().default("[]"),
+});

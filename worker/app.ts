@@ -10,6 +10,9 @@ import type { AppEnv } from "./routes/app-env";
 import { outboxRoutes } from "./routes/outbox";
 import { recipientRoutes } from "./routes/recipients";
 import { verify } from "./routes/verify";
+import { identify } from "./routes/identity";
+import { session, authCallback } from "./routes/session";
+import { conversations } from "./routes/conversations";
 
 export const app = new Hono<AppEnv>();
 
@@ -22,26 +25,16 @@ app.use("*", async (c, next) => {
   await next();
 });
 
-/** Admin API: a bearer token compared in constant time. */
-app.use("/api/*", async (c, next) => {
-  const expected = c.var.config.adminToken;
-  const given = (c.req.header("authorization") ?? "").replace(/^Bearer\s+/i, "");
-  if (!expected || !(await sameSecret(given, expected))) throw new ApiError("unauthorized", "A valid bearer token is required", 401);
-  c.set("accountId", "acct_default");
-  await next();
-});
-
-async function sameSecret(a: string, b: string): Promise<boolean> {
-  const enc = new TextEncoder();
-  const [x, y] = await Promise.all([crypto.subtle.digest("SHA-256", enc.encode(a)), crypto.subtle.digest("SHA-256", enc.encode(b))]);
-  return crypto.subtle.timingSafeEqual(x, y);
-}
+app.use("/api/*", identify);
 
 app.get("/healthz", (c) => c.json({ ok: true }));
 app.route("/api/addresses", addresses);
 app.route("/api/addresses/:id/recipients", recipientRoutes);
 app.route("/api/outbox", outboxRoutes);
 app.route("/verify", verify);
+app.route("/api/session", session);
+app.route("/auth", authCallback);
+app.route("/api/conversations", conversations);
 
 app.notFound((c) => c.json(errorBody("not_found", "No such route"), 404));
 

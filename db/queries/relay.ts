@@ -5,7 +5,7 @@
 import { and, eq, inArray, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../client";
-import { contacts, deletedAliases, messages, outbox, publicAddresses, recipients, reverseAliases } from "../schema";
+import { contacts, deletedAliases, messageBodies, messages, outbox, publicAddresses, recipients, reverseAliases } from "../schema";
 import { chunk, rowsPerInsert } from "./chunks";
 
 export type PublicAddressRow = typeof publicAddresses.$inferSelect;
@@ -14,6 +14,7 @@ export type NewContact = typeof contacts.$inferInsert;
 export type NewAlias = typeof reverseAliases.$inferInsert;
 export type NewMessage = typeof messages.$inferInsert;
 export type NewOutbox = typeof outbox.$inferInsert;
+export type NewBody = typeof messageBodies.$inferInsert;
 
 export interface ContactAliasRow {
   contactId: string;
@@ -112,12 +113,20 @@ export async function upsertContactsAndAliases(db: Db, publicAddressId: string, 
   return results.slice(statements.length).flat() as ContactAliasRow[];
 }
 
-/** Records message rows and queues outbound mail atomically. */
-export async function recordAndQueue(db: Db, messageRows: NewMessage[], outboxRows: NewOutbox[], touchAliasIds: string[] = []): Promise<void> {
+export interface Records {
+  messages?: NewMessage[];
+  bodies?: NewBody[];
+  outbox?: NewOutbox[];
+  touchAliasIds?: string[];
+}
+
+/** Records message rows and their bodies and queues outbound mail, atomically. */
+export async function recordAndQueue(db: Db, records: Records): Promise<void> {
   const statements: BatchItem<"sqlite">[] = [];
-  for (const rows of chunk(messageRows, rowsPerInsert(8))) statements.push(db.insert(messages).values(rows));
-  for (const row of outboxRows) statements.push(db.insert(outbox).values(row).onConflictDoNothing());
-  for (const ids of chunk(touchAliasIds, 90)) statements.push(db.update(reverseAliases).set({ lastUsedAt: Date.now() }).where(inArray(reverseAliases.id, ids)));
+  for (const rows of chunk(records.messages ?? [], rowsPerInsert(8))) statements.push(db.insert(messages).values(rows));
+  for (const row of records.bodies ?? []) statements.push(db.insert(messageBodies).values(row));
+  for (const row of records.outbox ?? []) statements.push(db.insert(outbox).values(row).onConflictDoNothing());
+  for (const ids of chunk(records.touchAliasIds ?? [], 90)) statements.push(db.update(reverseAliases).set({ lastUsedAt: Date.now() }).where(inArray(reverseAliases.id, ids)));
   if (statements.length) await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
 }
 

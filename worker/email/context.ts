@@ -21,7 +21,8 @@ export interface InboundMail {
   message: ParsedMessage;
 }
 
-export type Verdict = { kind: "relayed"; copies: number } | { kind: "rejected"; reason: string };
+/** The outcome: relayed (with the message log rows written), or an SMTP rejection reason. */
+export type Verdict = { kind: "relayed"; copies: number; messageIds: string[] } | { kind: "rejected"; reason: string };
 
 export function reject(reason: string): Verdict {
   return { kind: "rejected", reason };

@@ -3,7 +3,7 @@
  * address in From, Reply-To, To and Cc becomes a contact with its own reverse alias for each
  * recipient, so reply-all works and nothing reveals a real address.
  */
-import { loadForwardState, recordAndQueue, upsertContactsAndAliases, type ContactAliasRow, type ThreadRow, type NewAlias, type NewContact, type NewMessage, type NewOutbox, type PublicAddressRow, type RecipientRow } from "../../db/queries/relay";
+import { loadForwardState, recordAndQueue, upsertContactsAndAliases, type ContactAliasRow, type ThreadRow, type NewAlias, type NewBody, type NewContact, type NewMessage, type NewOutbox, type PublicAddressRow, type RecipientRow } from "../../db/queries/relay";
 import { mintAliasLocalPart, randomToken } from "../crypto/tokens";
 import { sealRaw, sendQueued, type QueuedMail } from "../mail/deliver";
 import { replaceAddresses, withoutSubaddress, type AddressResolver } from "../mime/addresses-in-text";
@@ -13,6 +13,8 @@ import { formatHeader, headerValue, type HeaderField } from "../mime/headers";
 import { reject, type InboundMail, type RelayContext, type Verdict } from "./context";
 import { formatAddressList } from "./header-policy";
 import { renderCopy } from "./render-copy";
+import { sealBody } from "./bodies";
+import { summarize } from "../mime/summary";
 import { isBounceSender } from "./loops";
 import { idDomain, messageIds, relayMessageId, trimReferences } from "./threading";
 
@@ -56,7 +58,9 @@ export async function forwardToRecipients(ctx: RelayContext, mail: InboundMail, 
   const relayId = await relayMessageId(ctx.ring, originalId, pa.domain);
   const originalIdEnc = originalId ? await ctx.ring.seal(originalId) : null;
 
+  const summary = summarize(mail.message.src, mail.message.root);
   const messageRows: NewMessage[] = [];
+  const bodies: NewBody[] = [];
   const outboxRows: NewOutbox[] = [];
   const queued: QueuedMail[] = [];
   for (const [i, recipient] of active.entries()) {
@@ -83,6 +87,7 @@ export async function forwardToRecipients(ctx: RelayContext, mail: InboundMail, 
     const aliasId = bounce ? null : rows.find((r) => r.localPart === senderAlias.split("@")[0])!.aliasId!;
     if (aliasId) {
       messageRows.push({ id: messageId, publicAddressId: pa.id, aliasId, direction: "inbound", subject: replaceAddresses(subject, resolve), relayMessageId: relayId, originalMessageIdEnc: originalIdEnc });
+      bodies.push(await sealBody(ctx.ring, messageId, from!.name, summary, resolve));
     }
     const outboxId = randomToken();
     outboxRows.push({
@@ -98,9 +103,9 @@ export async function forwardToRecipients(ctx: RelayContext, mail: InboundMail, 
     });
     queued.push({ id: outboxId, from: senderAlias, to: recipientEmails[i], raw });
   }
-  await recordAndQueue(ctx.db, messageRows, outboxRows, [...new Set(messageRows.map((m) => m.aliasId))]);
+  await recordAndQueue(ctx.db, { messages: messageRows, bodies, outbox: outboxRows, touchAliasIds: [...new Set(messageRows.map((m) => m.aliasId))] });
   ctx.waitUntil(sendQueued(ctx.db, ctx.mailer, queued));
-  return { kind: "relayed", copies: queued.length };
+  return { kind: "relayed", copies: queued.length, messageIds: messageRows.map((m) => m.id) };
 }
 
 /** Every distinct external mailbox of the message, sender first. */

@@ -12,17 +12,23 @@ import { withoutSubaddress, type AddressResolver } from "../mime/addresses-in-te
 import { normalizeAddress, parseAddressList, type Mailbox } from "../mime/address";
 import { formatHeader, headerValue, type HeaderField } from "../mime/headers";
 import { decodeEncodedWords } from "../mime/encoded-words";
-import { replaceAddresses } from "../mime/addresses-in-text";
 import { verifySender } from "./authenticate";
 import { reject, type InboundMail, type RelayContext, type Verdict } from "./context";
 import { formatAddressList } from "./header-policy";
 import { renderCopy } from "./render-copy";
+import { sealBody } from "./bodies";
+import { summarize } from "../mime/summary";
 import { referenceCount } from "./loops";
 import { idDomain, messageIds, relayMessageId, trimReferences } from "./threading";
 
 export const REFUSED_OTHER = "550 5.7.1 This address accepts mail only from the correspondent it was issued to";
 
-export async function relayReply(ctx: RelayContext, mail: InboundMail, localPart: string): Promise<Verdict> {
+export interface ReplyOptions {
+  /** The sender signed in to the web UI: their session, not SMTP authentication, vouches for them. */
+  signedIn?: boolean;
+}
+
+export async function relayReply(ctx: RelayContext, mail: InboundMail, localPart: string, options: ReplyOptions = {}): Promise<Verdict> {
   const fields = mail.message.root.fields;
   const rcptDomain = mail.rcpt.split("@")[1];
   const listed = [...parseAddressList(headerValue(fields, "to")), ...parseAddressList(headerValue(fields, "cc"))];
@@ -46,7 +52,7 @@ export async function relayReply(ctx: RelayContext, mail: InboundMail, localPart
   if (pa.status !== "active") return reject("550 5.2.1 This address is not sending mail at the moment");
   if (referenceCount(fields) > 100) return reject("554 5.4.6 Refused: more than 100 References (mail loop)");
 
-  const verdict = verifySender(fields, recipientEmail, ctx.config.authservId);
+  const verdict = options.signedIn ? { pass: true, reason: "session" } : verifySender(fields, recipientEmail, ctx.config.authservId);
   if (!verdict.pass) {
     await noticeRefusedReply(ctx, pa, m.recipientId, recipientEmail, `${alias.localPart}@${alias.domain}`, decodeEncodedWords(headerValue(fields, "subject") ?? ""));
     return reject(`550 5.7.26 Reply refused: the sender could not be authenticated (${verdict.reason})`);
@@ -91,14 +97,16 @@ export async function relayReply(ctx: RelayContext, mail: InboundMail, localPart
 
   const messageId = randomToken();
   const outboxId = randomToken();
-  await recordAndQueue(
-    ctx.db,
-    [{ id: messageId, publicAddressId: pa.id, aliasId: alias.id, direction: "outbound", subject: replaceAddresses(decodeEncodedWords(headerValue(fields, "subject") ?? ""), resolve), relayMessageId: relayId, originalMessageIdEnc: ownId ? await ctx.ring.seal(ownId) : null }],
-    [{ id: outboxId, idempotencyKey: `reply:${relayId}:${alias.id}`, kind: "relay", publicAddressId: pa.id, recipientId: m.recipientId, messageId, envelopeFrom: pa.address, envelopeToEnc: await ctx.ring.seal(contactEmail), rawEnc: await sealRaw(ctx.ring, raw) }],
-    [alias.id],
-  );
+  // The UI shows the recipient their own message as they wrote it (the contact behind the alias).
+  const subject = decodeEncodedWords(headerValue(fields, "subject") ?? "");
+  await recordAndQueue(ctx.db, {
+    messages: [{ id: messageId, publicAddressId: pa.id, aliasId: alias.id, direction: "outbound", subject, relayMessageId: relayId, originalMessageIdEnc: ownId ? await ctx.ring.seal(ownId) : null }],
+    bodies: [await sealBody(ctx.ring, messageId, "", summarize(mail.message.src, mail.message.root), () => null)],
+    outbox: [{ id: outboxId, idempotencyKey: `reply:${relayId}:${alias.id}`, kind: "relay", publicAddressId: pa.id, recipientId: m.recipientId, messageId, envelopeFrom: pa.address, envelopeToEnc: await ctx.ring.seal(contactEmail), rawEnc: await sealRaw(ctx.ring, raw) }],
+    touchAliasIds: [alias.id],
+  });
   ctx.waitUntil(sendQueued(ctx.db, ctx.mailer, [{ id: outboxId, from: pa.address, to: contactEmail, raw }]));
-  return { kind: "relayed", copies: 1 };
+  return { kind: "relayed", copies: 1, messageIds: [messageId] };
 }
 
 /** IDs to look up: relay IDs as they are, and the relay ID each external ID would map to. */
@@ -157,6 +165,6 @@ async function noticeRefusedReply(ctx: RelayContext, pa: { id: string; address: 
     headers: { "Auto-Submitted": "auto-generated" },
   });
   const id = randomToken();
-  await recordAndQueue(ctx.db, [], [{ id, idempotencyKey: `notice:${id}`, kind: "notice", publicAddressId: pa.id, recipientId, envelopeFrom: pa.address, envelopeToEnc: await ctx.ring.seal(recipientEmail), rawEnc: await sealRaw(ctx.ring, raw) }]);
+  await recordAndQueue(ctx.db, { outbox: [{ id, idempotencyKey: `notice:${id}`, kind: "notice", publicAddressId: pa.id, recipientId, envelopeFrom: pa.address, envelopeToEnc: await ctx.ring.seal(recipientEmail), rawEnc: await sealRaw(ctx.ring, raw) }] });
   ctx.waitUntil(sendQueued(ctx.db, ctx.mailer, [{ id, from: pa.address, to: recipientEmail, raw }]));
 }

@@ -35,6 +35,6 @@ export async function queueVerificationMail(deps: Deps, ctx: { waitUntil(p: Prom
     headers: { "Auto-Submitted": "auto-generated" },
   });
   const id = randomToken();
-  await recordAndQueue(deps.db, [], [{ id, idempotencyKey: `verify:${input.recipientId}:${id}`, kind: "verification", publicAddressId: pa.id, recipientId: input.recipientId, envelopeFrom: pa.address, envelopeToEnc: await deps.ring.seal(input.email), rawEnc: await sealRaw(deps.ring, raw) }]);
+  await recordAndQueue(deps.db, { outbox: [{ id, idempotencyKey: `verify:${input.recipientId}:${id}`, kind: "verification", publicAddressId: pa.id, recipientId: input.recipientId, envelopeFrom: pa.address, envelopeToEnc: await deps.ring.seal(input.email), rawEnc: await sealRaw(deps.ring, raw) }] });
   ctx.waitUntil(sendQueued(deps.db, deps.mailer, [{ id, from: pa.address, to: input.email, raw }]));
 }

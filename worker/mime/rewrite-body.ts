@@ -6,11 +6,12 @@
  */
 import { replaceAddresses, replaceInCalendar, type AddressResolver } from "./addresses-in-text";
 import { formatMailbox, parseAddressList } from "./address";
-import { decodeCharset, encodeCharset, normalizeCharset } from "./charset";
+import { decodeCharset, encodeCharset } from "./charset";
 import { decodeEncodedWords, encodeWords, hasEncodedWords } from "./encoded-words";
 import { formatHeader, type HeaderField } from "./headers";
 import { parseMime, type MimeNode } from "./mime-tree";
-import { decodeBase64, decodeQuotedPrintable, encodeBase64, encodeQuotedPrintable } from "./transfer-encoding";
+import { decodeTransfer, detectCharset } from "./part-text";
+import { encodeBase64, encodeQuotedPrintable } from "./transfer-encoding";
 
 /** A replaced byte range of the source: [start, end) becomes `text` (a binary string). */
 export interface Edit {
@@ -71,12 +72,6 @@ export function rewriteBody(src: string, node: MimeNode, resolve: AddressResolve
   return {};
 }
 
-function decodeTransfer(body: string, encoding: string): string {
-  if (encoding === "base64") return decodeBase64(body);
-  if (encoding === "quoted-printable") return decodeQuotedPrintable(body);
-  return body;
-}
-
 function encodeTransfer(binary: string, encoding: string): { text: string; encoding: string } {
   if (encoding === "base64") return { text: encodeBase64(binary), encoding };
   if (encoding === "quoted-printable") return { text: encodeQuotedPrintable(binary) + "\r\n", encoding };
@@ -93,22 +88,6 @@ function sameEnding(original: string, text: string): string {
   return original.endsWith("\r\n") ? trimmed + "\r\n" : trimmed;
 }
 
-function detectCharset(node: MimeNode, bytes: string, kind: TextKind): string {
-  const declared = node.contentType.params.charset;
-  if (declared) return normalizeCharset(declared);
-  if (kind === "html") {
-    const meta = /<meta[^>]+charset=["']?([\w-]+)/i.exec(bytes.slice(0, 4096));
-    if (meta) return normalizeCharset(meta[1]);
-  }
-  if (!/[\x80-\xff]/.test(bytes)) return "us-ascii";
-  try {
-    new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(Uint8Array.from(bytes, (c) => c.charCodeAt(0)));
-    return "utf-8";
-  } catch {
-    return "windows-1252";
-  }
-}
-
 function replaceByKind(text: string, kind: TextKind, resolve: AddressResolver): string {
   return kind === "calendar" ? replaceInCalendar(text, resolve) : replaceAddresses(text, resolve);
 }
@@ -116,7 +95,7 @@ function replaceByKind(text: string, kind: TextKind, resolve: AddressResolver): 
 function rewriteTextPart(src: string, node: MimeNode, kind: TextKind, resolve: AddressResolver, edits: Edit[]): ContentChange {
   const body = src.slice(node.bodyStart, node.end);
   const bytes = decodeTransfer(body, node.encoding);
-  const charset = detectCharset(node, bytes, kind);
+  const charset = detectCharset(node, bytes, kind === "html");
   let newBytes: string;
   let relabel = false;
   if (ASCII_TRANSPARENT.test(charset)) {

@@ -6,6 +6,7 @@ import { deletePublicAddress } from "../../db/queries/deletion";
 import { randomToken } from "../crypto/tokens";
 import { ApiError } from "../errors";
 import type { AppEnv } from "./app-env";
+import { requireAdmin } from "./identity";
 import { emailField, readJson, singleLine } from "./validate";
 
 const createSchema = z.strictObject({ address: emailField, displayName: singleLine(100).default("") });
@@ -17,11 +18,13 @@ function present(row: typeof publicAddresses.$inferSelect, recipientCount = 0) {
 }
 
 addresses.post("/", async (c) => {
+  requireAdmin(c);
   const body = await readJson(c, createSchema);
   const [local, domain] = body.address.split("@");
   if (local.includes("+")) throw new ApiError("invalid_address", "A public address cannot contain a +tag: tags are ignored on delivery");
   if (/^r-/.test(local)) throw new ApiError("invalid_address", 'Local parts starting with "r-" are reserved for reverse aliases');
-  const { db, accountId } = c.var;
+  const { accountId } = requireAdmin(c);
+  const { db } = c.var;
   const existing = await db.select({ id: publicAddresses.id }).from(publicAddresses).where(eq(publicAddresses.address, body.address));
   if (existing.length) throw new ApiError("address_exists", "This public address already exists", 409);
   const [row] = await db.insert(publicAddresses).values({ id: randomToken(), accountId, address: body.address, domain, displayName: body.displayName }).returning();
@@ -29,7 +32,8 @@ addresses.post("/", async (c) => {
 });
 
 addresses.get("/", async (c) => {
-  const { db, accountId } = c.var;
+  const { accountId } = requireAdmin(c);
+  const { db } = c.var;
   const rows = await db
     .select({ pa: publicAddresses, recipientCount: count(recipients.id) })
     .from(publicAddresses)
@@ -41,7 +45,8 @@ addresses.get("/", async (c) => {
 });
 
 addresses.delete("/:id", async (c) => {
-  const { db, ring, accountId } = c.var;
+  const { accountId } = requireAdmin(c);
+  const { db, ring } = c.var;
   const [row] = await db.select().from(publicAddresses).where(and(eq(publicAddresses.id, c.req.param("id")), eq(publicAddresses.accountId, accountId)));
   if (!row) throw new ApiError("not_found", "No such public address", 404);
   await deletePublicAddress(db, ring, row.id);

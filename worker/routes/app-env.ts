@@ -4,7 +4,11 @@ import type { Config, Env } from "../env";
 import type { Mailer } from "../mail/mailer";
 
 /** Hono's typing for this app: bindings plus what the middleware puts on the context. */
+export type Identity =
+  | { kind: "admin"; accountId: string }
+  | { kind: "user"; userId: string; accountId: string; emailHash: string; emailEnc: string; role: "owner" | "admin" | "member"; sessionId: string };
+
 export interface AppEnv {
   Bindings: Env;
-  Variables: { db: Db; ring: Keyring; config: Config; mailer: Mailer; accountId: string };
+  Variables: { db: Db; ring: Keyring; config: Config; mailer: Mailer; identity?: Identity };
 }

@@ -1,5 +1,5 @@
 import { and, eq } from "drizzle-orm";
-import { Hono } from "hono";
+import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { deleteRecipient } from "../../db/queries/deletion";
 import { publicAddresses, recipients } from "../../db/schema";
@@ -7,6 +7,7 @@ import { randomToken, sha256Hex } from "../crypto/tokens";
 import { ApiError } from "../errors";
 import { queueVerificationMail } from "../mail/verification";
 import type { AppEnv } from "./app-env";
+import { requireAdmin } from "./identity";
 import { emailField, readJson } from "./validate";
 
 const addSchema = z.strictObject({ email: emailField });
@@ -14,8 +15,9 @@ const addSchema = z.strictObject({ email: emailField });
 /** Mounted at /api/addresses/:id/recipients. */
 export const recipientRoutes = new Hono<AppEnv>();
 
-async function ownedAddress(c: { var: AppEnv["Variables"] }, id: string) {
-  const [row] = await c.var.db.select().from(publicAddresses).where(and(eq(publicAddresses.id, id), eq(publicAddresses.accountId, c.var.accountId)));
+async function ownedAddress(c: Context<AppEnv>, id: string) {
+  const { accountId } = requireAdmin(c);
+  const [row] = await c.var.db.select().from(publicAddresses).where(and(eq(publicAddresses.id, id), eq(publicAddresses.accountId, accountId)));
   if (!row) throw new ApiError("not_found", "No such public address", 404);
   return row;
 }

@@ -1,0 +1,70 @@
+/** The web UI's reads: a user's conversations (one per reverse alias) and their messages. */
+import { and, eq, isNull, sql } from "drizzle-orm";
+import type { Db } from "../client";
+import { messages } from "../schema";
+
+export interface ConversationRow {
+  aliasId: string;
+  localPart: string;
+  aliasDomain: string;
+  publicAddress: string;
+  publicName: string;
+  contactNameEnc: string | null;
+  lastAt: number;
+  unread: number;
+  subject: string;
+  messageCount: number;
+}
+
+/** Conversations of every verified recipient whose private address has this blind index. */
+export async function listConversations(db: Db, emailHash: string): Promise<ConversationRow[]> {
+  return db.all<ConversationRow>(sql`
+    SELECT a.id AS aliasId, a.local_part AS localPart, a.domain AS aliasDomain,
+           pa.address AS publicAddress, pa.display_name AS publicName, c.name_enc AS contactNameEnc,
+           max(m.created_at) AS lastAt,
+           sum(CASE WHEN m.direction = 'inbound' AND m.read_at IS NULL THEN 1 ELSE 0 END) AS unread,
+           (SELECT m2.subject FROM messages m2 WHERE m2.alias_id = a.id ORDER BY m2.created_at DESC LIMIT 1) AS subject,
+           count(m.id) AS messageCount
+    FROM reverse_aliases a
+    JOIN recipients r ON r.id = a.recipient_id
+    JOIN public_addresses pa ON pa.id = a.public_address_id
+    JOIN contacts c ON c.id = a.contact_id
+    JOIN messages m ON m.alias_id = a.id
+    WHERE r.email_hash = ${emailHash} AND r.verified_at IS NOT NULL
+    GROUP BY a.id
+    ORDER BY lastAt DESC`);
+}
+
+/** The conversation if it belongs to this user, else null (no hint whether it exists). */
+export async function findOwnConversation(db: Db, emailHash: string, aliasId: string): Promise<ConversationRow | null> {
+  const rows = await listConversations(db, emailHash);
+  return rows.find((r) => r.aliasId === aliasId) ?? null;
+}
+
+export interface ThreadMessageRow {
+  id: string;
+  direction: "inbound" | "outbound";
+  subject: string;
+  relayMessageId: string;
+  createdAt: number;
+  readAt: number | null;
+  fromNameEnc: string | null;
+  textEnc: string | null;
+  htmlEnc: string | null;
+  attachments: string | null;
+  state: string | null;
+}
+
+export async function threadMessages(db: Db, aliasId: string): Promise<ThreadMessageRow[]> {
+  return db.all<ThreadMessageRow>(sql`
+    SELECT m.id, m.direction, m.subject, m.relay_message_id AS relayMessageId, m.created_at AS createdAt, m.read_at AS readAt,
+           b.from_name_enc AS fromNameEnc, b.text_enc AS textEnc, b.html_enc AS htmlEnc, b.attachments,
+           (SELECT o.state FROM outbox o WHERE o.message_id = m.id ORDER BY o.created_at DESC LIMIT 1) AS state
+    FROM messages m LEFT JOIN message_bodies b ON b.message_id = m.id
+    WHERE m.alias_id = ${aliasId}
+    ORDER BY m.created_at ASC`);
+}
+
+export async function markRead(db: Db, aliasId: string): Promise<void> {
+  await db.update(messages).set({ readAt: Date.now() }).where(and(eq(messages.aliasId, aliasId), eq(messages.direction, "inbound"), isNull(messages.readAt)));
+}

@@ -1,0 +1,54 @@
+/**
+ * Who is calling: the operator (bearer ADMIN_TOKEN) or a signed-in user (session cookie).
+ * Cookie-authenticated changes must carry the X-Kakuremino header: a cross-site form cannot
+ * set it, and a cross-site fetch cannot without a CORS preflight we never grant (CSRF).
+ */
+import { and, eq, gt } from "drizzle-orm";
+import type { Context, MiddlewareHandler } from "hono";
+import { getCookie } from "hono/cookie";
+import { sessions, users } from "../../db/schema";
+import { sha256Hex } from "../crypto/tokens";
+import { ApiError } from "../errors";
+import type { AppEnv } from "./app-env";
+
+export const SESSION_COOKIE = "km_session";
+export const CSRF_HEADER = "x-kakuremino";
+
+async function sameSecret(a: string, b: string): Promise<boolean> {
+  const enc = new TextEncoder();
+  const [x, y] = await Promise.all([crypto.subtle.digest("SHA-256", enc.encode(a)), crypto.subtle.digest("SHA-256", enc.encode(b))]);
+  return crypto.subtle.timingSafeEqual(x, y);
+}
+
+export const identify: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const bearer = (c.req.header("authorization") ?? "").match(/^Bearer\s+(.+)$/i)?.[1];
+  const adminToken = c.var.config.adminToken;
+  if (bearer) {
+    if (!adminToken || !(await sameSecret(bearer, adminToken))) throw new ApiError("unauthorized", "A valid bearer token is required", 401);
+    c.set("identity", { kind: "admin", accountId: "acct_default" });
+    return next();
+  }
+  const token = getCookie(c, SESSION_COOKIE);
+  if (token && /^[a-z2-7]{20,64}$/.test(token)) {
+    const [row] = await c.var.db
+      .select({ userId: users.id, accountId: users.accountId, emailHash: users.emailHash, emailEnc: users.emailEnc, role: users.role, sessionId: sessions.id })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(and(eq(sessions.tokenHash, await sha256Hex(token)), gt(sessions.expiresAt, Date.now())));
+    if (row) c.set("identity", { kind: "user", ...row });
+  }
+  return next();
+};
+
+export function requireAdmin(c: Context<AppEnv>): { accountId: string } {
+  const identity = c.var.identity;
+  if (identity?.kind !== "admin") throw new ApiError("unauthorized", "A valid bearer token is required", 401);
+  return identity;
+}
+
+export function requireUser(c: Context<AppEnv>) {
+  const identity = c.var.identity;
+  if (identity?.kind !== "user") throw new ApiError("unauthenticated", "Sign in first", 401);
+  if (c.req.method !== "GET" && c.req.header(CSRF_HEADER) !== "1") throw new ApiError("csrf", `Missing ${CSRF_HEADER} header`, 403);
+  return identity;
+}
