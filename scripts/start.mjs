@@ -13,7 +13,8 @@ if (!process.argv.includes("--no-build")) {
 }
 const vars = ensureDevVars();
 applyMigrations();
-const server = await startWrangler({ port, log: (line) => process.stdout.write(line) });
+const url = `http://localhost:${port}`;
+const server = await startWrangler({ port, vars: { APP_URL: url }, log: (line) => process.stdout.write(line) });
 const seeded = await seedDemo(server.url, vars.ADMIN_TOKEN);
 
 console.log(`
@@ -21,8 +22,10 @@ Kakuremino is running on http://localhost:${port}  (outbox sink: nothing leaves 
 ${seeded ? `Seeded the demo: ${DEMO.address} → ${DEMO.recipients.join(", ")} (verified)` : "Database already had addresses: no demo seeded."}
 Admin token (from .dev.vars): ${vars.ADMIN_TOKEN}
 
-  Inject a message:   npm run inject -- ../shared/corpus/mailparser/nodemailer.eml --from someone@example.com --to ${DEMO.address}
-  See what was sent:  curl -s -H "Authorization: Bearer ${vars.ADMIN_TOKEN}" http://localhost:${port}/api/outbox
+  Inject a message:   npm run inject -- ../shared/corpus/mailparser/nodemailer.eml --from someone@example.com --to ${DEMO.address}${port === 8787 ? "" : ` --url ${url}`}
+  See what was sent:  curl -s -H "Authorization: Bearer ${vars.ADMIN_TOKEN}" ${url}/api/outbox
+  Sign in to the UI:  open ${url} and ask for a link for staff.one@example.net; it is in the outbox (kind "sign-in").
+  Start afresh:       stop, rm -rf .wrangler/state, npm start
 `);
 
 for (const signal of ["SIGINT", "SIGTERM"]) {
