@@ -26,13 +26,19 @@ export function rawBinary(item: OutboxItem): string {
   return atob(item.rawBase64);
 }
 
-export async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = ADMIN): Promise<Response> {
+/** A Response whose JSON tests read as they like. */
+export interface JsonResponse extends Response {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  json(): Promise<any>;
+}
+
+export async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = ADMIN): Promise<JsonResponse> {
   const ctx = createExecutionContext();
   const init: RequestInit = { method, headers: { ...headers, ...(body !== undefined ? { "content-type": "application/json" } : {}) } };
   if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
   const response = await worker.fetch(new Request(`http://relay.test${path}`, init) as never, env, ctx);
   await waitOnExecutionContext(ctx);
-  return response as unknown as Response;
+  return response as unknown as JsonResponse;
 }
 
 export async function outbox(): Promise<OutboxItem[]> {

@@ -39,6 +39,8 @@ function parseResults(value: string): { authservId: string; results: MethodResul
 function aligned(a: string, b: string): boolean {
   const x = a.replace(/^@/, "").split("@").pop()!.toLowerCase();
   const y = b.toLowerCase();
+  // A bare top-level domain is never an organisational domain.
+  if (!x.includes(".") || !y.includes(".")) return false;
   return x === y || x.endsWith(`.${y}`) || y.endsWith(`.${x}`);
 }
 

@@ -187,9 +187,10 @@ function replyToAlias(participants: Participant[], aliasOf: Map<string, string>,
  */
 async function mapThreadForward(ctx: RelayContext, fields: HeaderField[], threads: ThreadRow[], recipientId: string, domain: string, relayDomains: Set<string>): Promise<string[]> {
   const map = async (id: string): Promise<string> => {
-    if (!relayDomains.has(idDomain(id))) return relayMessageId(ctx.ring, id, domain);
-    const row = threads.find((t) => t.relayMessageId === id && t.direction === "outbound" && t.recipientId === recipientId);
-    return row?.originalMessageIdEnc ? ctx.ring.open(row.originalMessageIdEnc) : id;
+    const row = relayDomains.has(idDomain(id)) ? threads.find((t) => t.relayMessageId === id && t.direction === "outbound" && t.recipientId === recipientId) : undefined;
+    if (row?.originalMessageIdEnc) return ctx.ring.open(row.originalMessageIdEnc);
+    // Anything else — the contact's own IDs, or IDs made up to look like ours — is mapped, never copied.
+    return relayMessageId(ctx.ring, id, domain);
   };
   const inReplyTo = messageIds(headerValue(fields, "in-reply-to"));
   const references = trimReferences(messageIds(headerValue(fields, "references")));

@@ -16,8 +16,9 @@ import { mailerFor } from "../mail/choose-mailer";
 import { cleanAddrSpec, normalizeAddress } from "../mime/address";
 import { readAll } from "../mime/bytes";
 import { parseMessage } from "../mime/message";
+import { MimeLimitError } from "../mime/mime-tree";
 import { withoutSubaddress } from "../mime/addresses-in-text";
-import type { RelayContext, Verdict } from "./context";
+import type { InboundMail, RelayContext, Verdict } from "./context";
 import { forwardToRecipients } from "./forward";
 import { relayReply } from "./reply";
 
@@ -60,10 +61,17 @@ async function relayMessage(relay: RelayContext, message: ForwardableEmailMessag
 
   // 2. Read and parse once.
   const raw = await readAll(message.raw, relay.config.maxMessageBytes);
-  const parsed = parseMessage(raw);
-  const mail = { envelopeFrom, rcpt: rcptNormal, message: parsed };
+  try {
+    const parsed = parseMessage(raw);
+    return await relayParsed(relay, { envelopeFrom, rcpt: rcptNormal, message: parsed }, looksLikeAlias, localPart, rcptNormal);
+  } catch (error) {
+    if (error instanceof MimeLimitError) return { kind: "rejected", reason: "554 5.6.0 Message structure too deep or too fragmented to anonymize safely" };
+    throw error;
+  }
+}
 
-  // 3. Relay.
+// 3. Relay.
+async function relayParsed(relay: RelayContext, mail: InboundMail, looksLikeAlias: boolean, localPart: string, rcptNormal: string): Promise<Verdict> {
   if (looksLikeAlias) {
     const verdict = await relayReply(relay, mail, localPart);
     if (verdict.kind === "rejected" && verdict.reason.startsWith("550 5.1.1") && (await isDeletedAlias(relay.db, await relay.ring.index(`alias:${localPart}`)))) {

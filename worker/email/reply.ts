@@ -45,7 +45,11 @@ export async function relayReply(ctx: RelayContext, mail: InboundMail, localPart
 
   // Case-insensitive on both the envelope and the From header (issue: bound recipient only).
   const recipientEmail = await ctx.ring.open(m.recipientEmailEnc);
-  const fromHeader = parseAddressList(headerValue(fields, "from"))[0];
+  // RFC 5322 §3.6: exactly one From. A second one is how a replayed, validly signed message
+  // would smuggle another author past the check (DKIM verifiers read the last one).
+  const fromFields = fields.filter((f) => f.key === "from");
+  const fromList = fromFields.length === 1 ? parseAddressList(fromFields[0].value) : [];
+  const fromHeader = fromList.length === 1 ? fromList[0] : undefined;
   const envelopeOk = normalizeAddress(mail.envelopeFrom) === normalizeAddress(recipientEmail);
   const headerOk = fromHeader !== undefined && normalizeAddress(fromHeader.address) === normalizeAddress(recipientEmail);
   if (!envelopeOk || !headerOk || m.recipientVerifiedAt === null) return reject(REFUSED_OTHER);
@@ -69,8 +73,10 @@ export async function relayReply(ctx: RelayContext, mail: InboundMail, localPart
   const relayDomains = new Set([pa.domain, alias.domain, ctx.config.aliasDomain].filter(Boolean));
   const resolve: AddressResolver = (address) => {
     if (privateAddresses.has(address) || privateAddresses.has(withoutSubaddress(address))) return pa.address;
-    const [local, domain] = address.split("@");
-    if (!relayDomains.has(domain) || !ALIAS_PATTERN.test(local)) return null;
+    const local = address.split("@")[0];
+    // Any alias-shaped address, on any domain (another public address's aliases too), names a
+    // contact: only the ones this mail addresses become real addresses.
+    if (!ALIAS_PATTERN.test(local)) return null;
     return bound.get(local)?.email ?? pa.address;
   };
 

@@ -147,7 +147,7 @@ export function parseAddressList(value: string | undefined): Mailbox[] {
   return out;
 }
 
-const EMAIL_LIKE = /[^\s<>()"',;:]+(?:@|＠|&#0*64;|&#x0*40;|%40)[^\s<>()"',;:]+/gi;
+const EMAIL_LIKE = /[^\s<>()"',;:]+(?:@|＠|&#0*64;?|&#x0*40;?|&commat;|%40)[^\s<>()"',;:]+/gi;
 
 /**
  * A display name safe to emit: control characters and anything that looks like an address

@@ -8,21 +8,33 @@
 /** Returns the replacement for a lowercased, decoded address, or null to leave it. */
 export type AddressResolver = (address: string) => string | null;
 
-const AT_FORMS = /@|&#0*64;|&#x0*40;|&commat;|%40/gi;
-const UNIT = "(?:&#x[0-9a-f]{1,6};|&#[0-9]{1,7};|&[a-z]{2,8};|%[0-9a-f]{2}|[A-Za-z0-9!#$'*+/=?^_`{|}~.\\-])";
-const LOCAL_TAIL = new RegExp(`${UNIT}+$`, "i");
-const DOMAIN_HEAD = new RegExp(`^${UNIT}+`, "i");
-const UNITS = /&#x[0-9a-f]{1,6};|&#[0-9]{1,7};|&[a-z]{2,8};|%[0-9a-f]{2}|[\s\S]/gi;
+interface Found {
+  start: number;
+  end: number;
+  replacement: string;
+}
+
+/** "@" as it may be written: literal, a numeric entity (browsers accept a missing ";"), named, percent-encoded. */
+const AT_FORMS = /@|&#0*64;?|&#x0*40;?|&commat;|%40/gi;
+const ENTITY = "&#x0*[0-9a-f]{1,6};?|&#0*[0-9]{1,7};?|&[a-z]{2,8};";
+const UNITS = new RegExp(`${ENTITY}|%[0-9a-f]{2}|[\\s\\S]`, "gi");
 const NAMED: Record<string, string> = { "&period;": ".", "&commat;": "@", "&hyphen;": "-", "&dash;": "-", "&lowbar;": "_", "&plus;": "+", "&amp;": "&" };
 const LOCAL_CHAR = /^[A-Za-z0-9!#$'*+/=?^_`{|}~.\-]$/;
 const DOMAIN_CHAR = /^[A-Za-z0-9.\-]$/;
-const WINDOW = 320;
+/** Characters after which a shorter local part may start ("CN=hanako@…", "to/hanako@…"). */
+const LOCAL_BREAK = /^[!#$'*/=?^`{|}~]$/;
+/** RFC 5321 §4.5.3.1: local parts ≤ 64 octets, domains ≤ 255; windows allow for entity spellings. */
+const MAX_LOCAL = 64;
+const MAX_DOMAIN = 255;
+const LEFT_WINDOW = 64 * 12;
+const RIGHT_WINDOW = 255 * 4;
 
 function decodeUnit(unit: string): string {
   if (unit.length === 1) return unit;
   if (unit[0] === "%") return String.fromCharCode(parseInt(unit.slice(1), 16));
-  if (unit.startsWith("&#x") || unit.startsWith("&#X")) return safeChar(parseInt(unit.slice(3, -1), 16));
-  if (unit.startsWith("&#")) return safeChar(parseInt(unit.slice(2, -1), 10));
+  const body = unit.replace(/;$/, "");
+  if (/^&#x/i.test(body)) return safeChar(parseInt(body.slice(3), 16));
+  if (body.startsWith("&#")) return safeChar(parseInt(body.slice(2), 10));
   return NAMED[unit.toLowerCase()] ?? "\u0000";
 }
 
@@ -38,64 +50,107 @@ export function withoutSubaddress(address: string): string {
   return plus > 0 ? local.slice(0, plus) + address.slice(at) : address;
 }
 
-/**
- * Replaces every address the resolver knows. Returns the input string itself when nothing
- * changed, so callers can test identity.
- */
-export function replaceAddresses(text: string, resolve: AddressResolver): string {
-  if (!/@|&#0*64;|&#x0*40;|&commat;|%40/i.test(text)) return text;
-  let out = "";
-  let copied = 0;
+interface Unit {
+  start: number;
+  end: number;
+  ch: string;
+}
+
+function units(text: string, from: number, to: number): Unit[] {
+  const out: Unit[] = [];
+  UNITS.lastIndex = 0;
+  const slice = text.slice(from, to);
+  for (const m of slice.matchAll(UNITS)) out.push({ start: from + m.index!, end: from + m.index! + m[0].length, ch: decodeUnit(m[0]) });
+  return out;
+}
+
+/** Every address the resolver knows, as source ranges, scanning outward from each "@" form. */
+function findAddresses(text: string, resolve: AddressResolver): Found[] {
+  const found: Found[] = [];
+  let floor = 0;
   for (const at of text.matchAll(AT_FORMS)) {
     const atStart = at.index!;
     const atEnd = atStart + at[0].length;
-    if (atStart < copied) continue;
-    const before = text.slice(Math.max(copied, atStart - WINDOW), atStart);
-    const after = text.slice(atEnd, atEnd + WINDOW);
-    const left = LOCAL_TAIL.exec(before);
-    const right = DOMAIN_HEAD.exec(after);
-    if (!left || !right) continue;
-    const leftUnits = left[0].match(UNITS)!;
-    const rightUnits = right[0].match(UNITS)!;
-    // Keep only the units whose decoded character can be part of an address.
-    let li = leftUnits.length;
-    while (li > 0 && LOCAL_CHAR.test(decodeUnit(leftUnits[li - 1]))) li--;
+    if (atStart < floor) continue;
+    const left = units(text, Math.max(floor, atStart - LEFT_WINDOW), atStart);
+    let li = left.length;
+    while (li > 0 && left.length - li < MAX_LOCAL && LOCAL_CHAR.test(left[li - 1].ch)) li--;
+    const local = left.slice(li);
+    const right = units(text, atEnd, atEnd + RIGHT_WINDOW);
     let ri = 0;
-    while (ri < rightUnits.length && DOMAIN_CHAR.test(decodeUnit(rightUnits[ri]))) ri++;
-    while (ri > 0 && /[.\-]/.test(decodeUnit(rightUnits[ri - 1]))) ri--; // "…example.com." ends a sentence
-    if (li === leftUnits.length || !ri) continue;
-    const domainChars = rightUnits.slice(0, ri).map(decodeUnit).join("").toLowerCase();
-    // The domain run may go on past the address ("…@example.com.earlier" in a Message-ID):
-    // besides the whole run, try each prefix that ends before a "." or "-".
-    const domains = [domainChars, ...[...domainChars.matchAll(/[.-]/g)].map((m) => domainChars.slice(0, m.index)).reverse()].filter((d) => d.includes("."));
-    // Local parts may legally contain "=", "/", "'"…, so "CN=hanako@…" or "to/hanako@…" holds a
-    // shorter address: try the longest candidate first, then each one after a punctuation mark.
-    let localUnits: string[] = [];
-    let replacement: string | null = null;
-    let domainUnitCount = ri;
-    for (let start = li; start < leftUnits.length; start++) {
-      const previous = start === li ? "" : decodeUnit(leftUnits[start - 1]);
-      if (start !== li && /[A-Za-z0-9]/.test(previous)) continue;
-      const candidate = leftUnits.slice(start);
-      if (decodeUnit(candidate[0]) === ".") continue;
-      const local = candidate.map(decodeUnit).join("").toLowerCase();
-      for (const [d, domain] of domains.entries()) {
-        replacement = resolve(`${local}@${domain}`);
+    while (ri < right.length && ri < MAX_DOMAIN && DOMAIN_CHAR.test(right[ri].ch)) ri++;
+    while (ri > 0 && /[.\-]/.test(right[ri - 1].ch)) ri--; // "…example.com." ends a sentence
+    if (!local.length || !ri) continue;
+    const domainChars = right.slice(0, ri).map((u) => u.ch).join("").toLowerCase();
+    // The domain run may go on past the address ("…@example.com.earlier" in a Message-ID).
+    const domainEnds = [ri, ...[...domainChars.matchAll(/[.-]/g)].map((m) => m.index!).reverse()].filter((n) => domainChars.slice(0, n).includes("."));
+    const localChars = local.map((u) => u.ch.toLowerCase());
+    let hit: Found | null = null;
+    for (let s = 0; s < localChars.length && !hit; s++) {
+      if (s > 0 && !LOCAL_BREAK.test(localChars[s - 1])) continue;
+      if (localChars[s] === ".") continue;
+      const localPart = localChars.slice(s).join("");
+      for (const n of domainEnds) {
+        const replacement = resolve(`${localPart}@${domainChars.slice(0, n)}`);
         if (replacement !== null) {
-          localUnits = candidate;
-          domainUnitCount = d === 0 ? ri : domain.length;
+          hit = { start: local[s].start, end: right[n - 1].end, replacement };
           break;
         }
       }
-      if (replacement !== null) break;
     }
-    if (replacement === null) continue;
-    const start = atStart - localUnits.join("").length;
-    const end = atEnd + rightUnits.slice(0, domainUnitCount).join("").length;
-    out += text.slice(copied, start) + replacement;
-    copied = end;
+    if (hit) {
+      found.push(hit);
+      floor = hit.end;
+    }
   }
-  return copied === 0 ? text : out + text.slice(copied);
+  return found;
+}
+
+function splice(text: string, found: Found[]): string {
+  if (!found.length) return text;
+  let out = "";
+  let cursor = 0;
+  for (const f of found) {
+    out += text.slice(cursor, f.start) + f.replacement;
+    cursor = f.end;
+  }
+  return out + text.slice(cursor);
+}
+
+/**
+ * Replaces every address the resolver knows. Returns the input string itself when nothing
+ * changed, so callers can test identity. With `html`, an address split by tags or comments
+ * ("hanako<span>@</span>example.com", which a browser shows whole) is found too.
+ */
+export function replaceAddresses(text: string, resolve: AddressResolver, options: { html?: boolean } = {}): string {
+  if (!/@|&#0*64|&#x0*40|&commat;|%40/i.test(text)) return text;
+  const replaced = splice(text, findAddresses(text, resolve));
+  return options.html ? replaceAcrossTags(replaced, resolve) : replaced;
+}
+
+const BLOCK_TAG = /^<\/?(p|div|br|hr|li|ul|ol|tr|td|th|table|tbody|thead|h[1-6]|blockquote|pre|section|article|header|footer|body|html|head|title)\b/i;
+
+/** Scans the text a browser would show (tags and comments removed) and maps hits back. */
+function replaceAcrossTags(html: string, resolve: AddressResolver): string {
+  const TAG = /<!--[\s\S]*?-->|<[a-zA-Z/!][^<>]*>/g;
+  if (!TAG.test(html)) return html;
+  let visible = "";
+  const offsets: number[] = [];
+  let cursor = 0;
+  for (const m of html.matchAll(TAG)) {
+    for (let i = cursor; i < m.index!; i++) offsets.push(i);
+    visible += html.slice(cursor, m.index);
+    // Block elements break the text; inline ones and comments do not.
+    if (BLOCK_TAG.test(m[0])) {
+      visible += " ";
+      offsets.push(m.index!);
+    }
+    cursor = m.index! + m[0].length;
+  }
+  for (let i = cursor; i < html.length; i++) offsets.push(i);
+  visible += html.slice(cursor);
+  const found = findAddresses(visible, resolve).map((f) => ({ start: offsets[f.start], end: offsets[f.end - 1] + 1, replacement: f.replacement }));
+  return splice(html, found);
 }
 
 /**

@@ -31,8 +31,10 @@ export function parseHeaderBlock(block: string): HeaderField[] {
     fields.push({ key: name.toLowerCase(), name, value: unfold(raw.slice(colon + 1)).trim(), raw });
   };
   for (const line of lines) {
-    if (/^[ \t]/.test(line) && current.length) current.push(line);
-    else {
+    if (/^[ \t]/.test(line)) {
+      // A continuation with no field before it belongs to nothing: drop it.
+      if (current.length) current.push(line);
+    } else {
       flush();
       if (line.length) current.push(line);
     }

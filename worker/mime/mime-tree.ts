@@ -24,15 +24,23 @@ export interface MimeNode {
 
 export const LIMITS = { depth: 32, parts: 2000 };
 
+/**
+ * A message nested deeper or split into more parts than the relay will inspect. Such mail is
+ * refused, not passed on half-inspected: an address could hide below the limit.
+ */
+export class MimeLimitError extends Error {}
+
 const MESSAGE_TYPES = new Set(["message/rfc822", "message/global"]);
 
-export function parseMime(src: string): MimeNode {
+/** Parses a message; `depth` counts the levels it is already nested in (encoded message/rfc822). */
+export function parseMime(src: string, depth = 0): MimeNode {
   const counter = { parts: 0 };
-  return parseNode(src, 0, src.length, 0, "text/plain", counter);
+  return parseNode(src, 0, src.length, depth, "text/plain", counter);
 }
 
 function parseNode(src: string, start: number, end: number, depth: number, defaultType: string, counter: { parts: number }): MimeNode {
   counter.parts++;
+  if (depth > LIMITS.depth || counter.parts > LIMITS.parts) throw new MimeLimitError(`more than ${LIMITS.depth} levels or ${LIMITS.parts} parts`);
   let headerEnd: number;
   let bodyStart: number;
   if (src.startsWith("\r\n", start)) {
@@ -51,20 +59,20 @@ function parseNode(src: string, start: number, end: number, depth: number, defau
   const fields = parseHeaderBlock(src.slice(start, headerEnd));
   const contentType = parseStructured(headerValue(fields, "content-type") ?? defaultType);
   if (!contentType.value.includes("/")) contentType.value = defaultType;
-  const encoding = (headerValue(fields, "content-transfer-encoding") ?? "7bit").trim().toLowerCase();
+  // RFC 2045 §6.1: a token, possibly followed by a comment ("base64 (standard)").
+  const encoding = (headerValue(fields, "content-transfer-encoding") ?? "7bit").replace(/\([^)]*\)/g, " ").trim().split(/[\s;]+/)[0].toLowerCase() || "7bit";
   const node: MimeNode = { start, headerEnd, bodyStart, end, fields, contentType, encoding, children: [] };
-  const tooDeep = depth >= LIMITS.depth || counter.parts >= LIMITS.parts;
 
   if (contentType.value.startsWith("multipart/")) {
     const boundary = contentType.params.boundary;
-    const ranges = boundary && !tooDeep ? splitMultipart(src, bodyStart, end, boundary) : null;
+    const ranges = boundary ? splitMultipart(src, bodyStart, end, boundary) : null;
     if (!ranges) node.opaque = true;
     else {
       // RFC 2046 §5.1.5: in multipart/digest the default part type is message/rfc822.
       const childDefault = contentType.value === "multipart/digest" ? "message/rfc822" : "text/plain";
       for (const [s, e] of ranges) node.children.push(parseNode(src, s, e, depth + 1, childDefault, counter));
     }
-  } else if (MESSAGE_TYPES.has(contentType.value) && ["7bit", "8bit", "binary"].includes(encoding) && !tooDeep) {
+  } else if (MESSAGE_TYPES.has(contentType.value) && ["7bit", "8bit", "binary"].includes(encoding)) {
     node.message = parseNode(src, bodyStart, end, depth + 1, "text/plain", counter);
   }
   return node;

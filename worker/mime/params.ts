@@ -35,10 +35,17 @@ function splitParams(text: string): string[] {
   return out;
 }
 
+/** A parameter value: a quoted-string (anything after its closing quote, e.g. a comment, dropped) or a token. */
 function unquote(text: string): string {
   const t = text.trim();
-  if (t.startsWith('"')) return t.slice(1, t.endsWith('"') ? -1 : undefined).replace(/\\(.)/g, "$1");
-  return t;
+  if (!t.startsWith('"')) return t.replace(/\s*\([^)]*\)\s*$/, "").trim();
+  let out = "";
+  for (let i = 1; i < t.length; i++) {
+    if (t[i] === "\\" && i + 1 < t.length) out += t[++i];
+    else if (t[i] === '"') break;
+    else out += t[i];
+  }
+  return out;
 }
 
 export function parseStructured(header: string | undefined): StructuredValue {

@@ -8,7 +8,8 @@ import { replaceAddresses, replaceInCalendar, type AddressResolver } from "./add
 import { formatMailbox, parseAddressList } from "./address";
 import { decodeCharset, encodeCharset } from "./charset";
 import { decodeEncodedWords, encodeWords, hasEncodedWords } from "./encoded-words";
-import { formatHeader, type HeaderField } from "./headers";
+import { formatHeader, headerValue, type HeaderField } from "./headers";
+import { parseStructured } from "./params";
 import { parseMime, type MimeNode } from "./mime-tree";
 import { decodeTransfer, detectCharset } from "./part-text";
 import { encodeBase64, encodeQuotedPrintable } from "./transfer-encoding";
@@ -35,7 +36,8 @@ const ASCII_TRANSPARENT = /^(us-ascii|utf-8|windows-125\d|iso-8859-\d+|euc-jp|eu
 
 function textKind(node: MimeNode): TextKind | null {
   const type = node.contentType.value;
-  const filename = (node.contentType.params.name ?? "").toLowerCase();
+  const disposition = parseStructured(headerValue(node.fields, "content-disposition"));
+  const filename = (disposition.params.filename ?? node.contentType.params.name ?? "").toLowerCase();
   if (type === "text/calendar" || type === "application/ics" || type === "text/x-vcalendar" || filename.endsWith(".ics")) return "calendar";
   if (type === "text/html") return "html";
   if (type.startsWith("text/") || type === "message/delivery-status" || type === "message/feedback-report" || type === "message/disposition-notification" || type === "message/global-headers" || type === "message/global-delivery-status") return "plain";
@@ -46,7 +48,7 @@ function textKind(node: MimeNode): TextKind | null {
  * Rewrites `node`'s body, pushing edits. Returns the changes the node's own header block
  * needs; the caller applies them (the top-level block is rebuilt by the direction's policy).
  */
-export function rewriteBody(src: string, node: MimeNode, resolve: AddressResolver, edits: Edit[]): ContentChange {
+export function rewriteBody(src: string, node: MimeNode, resolve: AddressResolver, edits: Edit[], depth = 0): ContentChange {
   if (node.opaque) {
     const body = src.slice(node.bodyStart, node.end);
     const next = replaceAddresses(body, resolve);
@@ -54,13 +56,14 @@ export function rewriteBody(src: string, node: MimeNode, resolve: AddressResolve
     return {};
   }
   for (const child of node.children) {
-    const change = rewriteBody(src, child, resolve, edits);
-    const block = rewriteHeaderBlock(src, child, change, null);
+    const change = rewriteBody(src, child, resolve, edits, depth);
+    // Part headers too: Content-Description, filename and name parameters (RFC 2183, 2231).
+    const block = rewriteHeaderBlock(src, child, change, resolve);
     if (block !== null) edits.push({ start: child.start, end: child.headerEnd, text: block });
   }
   if (node.message) {
     const inner = node.message;
-    const change = rewriteBody(src, inner, resolve, edits);
+    const change = rewriteBody(src, inner, resolve, edits, depth + 1);
     const block = rewriteHeaderBlock(src, inner, change, resolve);
     if (block !== null) edits.push({ start: inner.start, end: inner.headerEnd, text: block });
     return {};
@@ -68,7 +71,7 @@ export function rewriteBody(src: string, node: MimeNode, resolve: AddressResolve
   if (node.children.length) return {};
   const kind = textKind(node);
   if (kind) return rewriteTextPart(src, node, kind, resolve, edits);
-  if (node.contentType.value.startsWith("message/")) return rewriteEncodedMessage(src, node, resolve, edits);
+  if (node.contentType.value.startsWith("message/")) return rewriteEncodedMessage(src, node, resolve, edits, depth + 1);
   return {};
 }
 
@@ -89,7 +92,7 @@ function sameEnding(original: string, text: string): string {
 }
 
 function replaceByKind(text: string, kind: TextKind, resolve: AddressResolver): string {
-  return kind === "calendar" ? replaceInCalendar(text, resolve) : replaceAddresses(text, resolve);
+  return kind === "calendar" ? replaceInCalendar(text, resolve) : replaceAddresses(text, resolve, { html: kind === "html" });
 }
 
 function rewriteTextPart(src: string, node: MimeNode, kind: TextKind, resolve: AddressResolver, edits: Edit[]): ContentChange {
@@ -105,10 +108,16 @@ function rewriteTextPart(src: string, node: MimeNode, kind: TextKind, resolve: A
   } else {
     const text = decodeCharset(bytes, charset);
     const next = replaceByKind(text, kind, resolve);
-    if (next === text) return {};
-    const encoded = encodeCharset(next, charset);
-    relabel = encoded === null;
-    newBytes = encoded ?? encodeCharset(next, "utf-8")!;
+    if (next !== text) {
+      const encoded = encodeCharset(next, charset);
+      relabel = encoded === null;
+      newBytes = encoded ?? encodeCharset(next, "utf-8")!;
+    } else {
+      // A label that does not match the bytes (ASCII text marked utf-16) hides nothing from a
+      // reader who looks at the bytes: scan those as well.
+      newBytes = replaceByKind(bytes, kind, resolve);
+      if (newBytes === bytes) return {};
+    }
   }
   const { text, encoding } = encodeTransfer(newBytes.replace(/\r?\n/g, "\r\n"), node.encoding);
   edits.push({ start: node.bodyStart, end: node.end, text: sameEnding(body, text) });
@@ -119,20 +128,21 @@ function rewriteTextPart(src: string, node: MimeNode, kind: TextKind, resolve: A
 }
 
 /** message/rfc822 sent base64 or quoted-printable: decode, rewrite the inner message, re-encode. */
-function rewriteEncodedMessage(src: string, node: MimeNode, resolve: AddressResolver, edits: Edit[]): ContentChange {
+function rewriteEncodedMessage(src: string, node: MimeNode, resolve: AddressResolver, edits: Edit[], depth: number): ContentChange {
   const body = src.slice(node.bodyStart, node.end);
   const inner = decodeTransfer(body, node.encoding).replace(/\r?\n/g, "\r\n");
-  const next = rewriteMessageText(inner, resolve);
+  const next = rewriteMessageText(inner, resolve, depth);
   if (next === inner) return {};
   edits.push({ start: node.bodyStart, end: node.end, text: sameEnding(body, encodeTransfer(next, node.encoding).text) });
   return {};
 }
 
 /** Rewrites a whole embedded message given as a binary string (headers and body). */
-export function rewriteMessageText(message: string, resolve: AddressResolver): string {
-  const root = parseMime(message);
+export function rewriteMessageText(message: string, resolve: AddressResolver, depth = 0): string {
+  // The depth carries on from the enclosing message: nesting through encoded parts is limited too.
+  const root = parseMime(message, depth);
   const edits: Edit[] = [];
-  const change = rewriteBody(message, root, resolve, edits);
+  const change = rewriteBody(message, root, resolve, edits, depth);
   const block = rewriteHeaderBlock(message, root, change, resolve);
   if (block !== null) edits.push({ start: root.start, end: root.headerEnd, text: block });
   return applyEdits(message, edits);
@@ -181,8 +191,12 @@ export function rewriteHeaderBlock(src: string, node: MimeNode, change: ContentC
   return lines.join("\r\n");
 }
 
+const PARAMETER_FIELDS = new Set(["content-type", "content-disposition"]);
+
 /** Rewrites one header field's addresses; null when it needs no change. */
 export function rewriteField(field: HeaderField, resolve: AddressResolver): string | null {
+  if (PARAMETER_FIELDS.has(field.key)) return rewriteParameters(field, resolve);
+  const decoded = hasEncodedWords(field.value) ? decodeEncodedWords(field.value) : field.value;
   if (ADDRESS_FIELDS.has(field.key)) {
     const mailboxes = parseAddressList(field.value);
     let touched = false;
@@ -192,14 +206,32 @@ export function rewriteField(field: HeaderField, resolve: AddressResolver): stri
       if (replacement !== null || name !== m.name) touched = true;
       return formatMailbox(name, replacement ?? m.address);
     });
-    const rawNext = replaceAddresses(field.value, resolve);
-    if (!touched && rawNext === field.value) return null;
-    return formatHeader(field.name, out.length ? out.join(", ") : rawNext);
+    if (touched) return formatHeader(field.name, out.join(", "));
+    // An address hidden where the parser finds no mailbox (an encoded addr-spec, say).
+    const next = replaceAddresses(decoded, resolve);
+    if (next === decoded && replaceAddresses(field.value, resolve) === field.value) return null;
+    return formatHeader(field.name, out.length ? out.join(", ") : encodeWords(next));
   }
-  const decoded = hasEncodedWords(field.value) ? decodeEncodedWords(field.value) : field.value;
   const next = replaceAddresses(decoded, resolve);
-  if (next === decoded) return null;
-  return formatHeader(field.name, hasEncodedWords(field.value) ? encodeWords(next) : next);
+  const raw = replaceAddresses(field.value, resolve);
+  if (next === decoded && raw === field.value) return null;
+  return formatHeader(field.name, hasEncodedWords(field.value) ? encodeWords(next) : next === decoded ? raw : next);
+}
+
+/**
+ * Content-Type / Content-Disposition: parameters are compared after RFC 2231 joining and
+ * decoding; a changed one is written back RFC 2231-encoded (case-14), the others as they were.
+ */
+function rewriteParameters(field: HeaderField, resolve: AddressResolver): string | null {
+  const parsed = parseStructured(field.value);
+  const changed = Object.entries(parsed.params).filter(([, v]) => replaceAddresses(v, resolve) !== v);
+  if (!changed.length && replaceAddresses(field.value, resolve) === field.value) return null;
+  const params = Object.entries(parsed.params).map(([name, value]) => {
+    const next = replaceAddresses(value, resolve);
+    if (/^[\x20-\x7e]*$/.test(next)) return `${name}="${next.replace(/(["\\])/g, "\\$1")}"`;
+    return `${name}*=UTF-8''${encodeURIComponent(next).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+  });
+  return formatHeader(field.name, [parsed.value, ...params].join("; "));
 }
 
 /** Applies non-overlapping edits to a source binary string. */

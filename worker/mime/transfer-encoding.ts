@@ -3,13 +3,20 @@
  * ends and keep lines within RFC 2045's 76-character limit.
  */
 
-/** Lenient base64 decode: ignores white space and junk, tolerates missing padding. */
+/**
+ * Lenient base64 decode: ignores white space and junk, tolerates missing padding, and — like
+ * mail clients — keeps decoding after padding in the middle (each line padded on its own).
+ */
 export function decodeBase64(text: string): string {
-  let clean = text.replace(/[^A-Za-z0-9+/]/g, "");
-  const rest = clean.length % 4;
-  if (rest === 1) clean = clean.slice(0, -1);
-  else if (rest) clean += "=".repeat(4 - rest);
-  return atob(clean);
+  let out = "";
+  for (const run of text.replace(/[^A-Za-z0-9+/=]/g, "").match(/[A-Za-z0-9+/]+={0,2}/g) ?? []) {
+    let clean = run.replace(/=+$/, "");
+    const rest = clean.length % 4;
+    if (rest === 1) clean = clean.slice(0, -1);
+    else if (rest) clean += "=".repeat(4 - rest);
+    out += atob(clean);
+  }
+  return out;
 }
 
 export function encodeBase64(binary: string): string {
