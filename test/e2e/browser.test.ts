@@ -1,0 +1,129 @@
+/**
+ * The web UI in Debian's Chromium against `wrangler dev`: sign in through the magic link read
+ * from the outbox, open a conversation created by an injected Japanese mail, reply with an
+ * attachment, and check what left: To the contact, From the public address, no private address.
+ * axe-core runs in each view; screenshots of both languages go to test-results/screenshots
+ * (and to docs/screenshots with SAVE_SCREENSHOTS=1).
+ */
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { createRequire } from "node:module";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { chromium, type Browser, type Page } from "playwright-core";
+import PostalMime from "postal-mime";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { ROOT, adminApi, applyMigrations, injectEmail, seedDemo, startWrangler } from "../../scripts/dev-server.mjs";
+import { findLeaks } from "../helpers/leak-check";
+
+const PORT = 18788;
+const URL = `http://localhost:${PORT}`;
+const TOKEN = "browser-admin-token";
+const CHROMIUM = "/usr/bin/chromium";
+const CONTACT = "kaori.ito@example.com";
+const SHOTS = path.join(ROOT, process.env.SAVE_SCREENSHOTS ? "docs/screenshots" : "test-results/screenshots");
+const require = createRequire(import.meta.url);
+
+let server: Awaited<ReturnType<typeof startWrangler>>;
+let browser: Browser;
+const persistTo = mkdtempSync(path.join(tmpdir(), "kakuremino-ui-"));
+
+interface Item {
+  kind: string;
+  envelopeFrom: string;
+  envelopeTo: string;
+  raw: string;
+  rawBase64: string;
+}
+
+const admin = () => adminApi(`http://127.0.0.1:${PORT}`, TOKEN);
+const outbox = async (): Promise<Item[]> => (await admin()("GET", "/api/outbox")).body;
+
+async function seriousViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
+  const result = await page.evaluate(async () => (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe.run());
+  return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.nodes.length})`);
+}
+
+async function signIn(page: Page, email: string) {
+  await page.goto(URL);
+  await page.getByRole("textbox").fill(email);
+  const before = (await outbox()).length;
+  await page.getByRole("button", { name: /sign-in link|サインイン用リンク/i }).click();
+  await page.getByRole("status").waitFor();
+  let link: string | undefined;
+  for (let i = 0; i < 50 && !link; i++) {
+    const items = await outbox();
+    link = items.slice(0, items.length - before).find((o) => o.kind === "sign-in" && o.envelopeTo === email)?.raw.match(/http:\/\/localhost:\d+\/auth\/callback\?token=[a-z2-7]+/)?.[0];
+    if (!link) await new Promise((r) => setTimeout(r, 100));
+  }
+  expect(link, "sign-in link in the outbox").toBeTruthy();
+  await page.goto(link!);
+}
+
+beforeAll(async () => {
+  applyMigrations(persistTo);
+  server = await startWrangler({ port: PORT, persistTo, vars: { ADMIN_TOKEN: TOKEN, DATA_KEY: Buffer.alloc(32, 9).toString("base64"), APP_URL: URL } });
+  await seedDemo(`http://127.0.0.1:${PORT}`, TOKEN);
+  const raw = readFileSync(path.join(ROOT, "test/fixtures/iso2022jp-body-address.eml"));
+  expect((await injectEmail(`http://127.0.0.1:${PORT}`, { raw, from: CONTACT, to: "info@relay.example.jp" })).status).toBe(200);
+  mkdirSync(SHOTS, { recursive: true });
+  browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+  });
+});
+
+afterAll(async () => {
+  await browser?.close();
+  server?.stop();
+  rmSync(persistTo, { recursive: true, force: true });
+});
+
+describe.skipIf(!existsSync(CHROMIUM))("web UI in Chromium", () => {
+  for (const locale of ["ja-JP", "en-US"] as const) {
+    const lang = locale.slice(0, 2);
+    it(`signs in and answers a conversation with an attachment (${lang})`, async () => {
+      const context = await browser.newContext({ locale, viewport: { width: 1200, height: 800 } });
+      const page = await context.newPage();
+      await signIn(page, "staff.one@example.net");
+
+      const row = page.getByRole("button", { name: /住所変更のお知らせ/ });
+      await row.waitFor();
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.screenshot({ path: path.join(SHOTS, `${lang}-list.png`) });
+      expect((await page.content()).toLowerCase()).not.toContain(CONTACT);
+
+      await row.click();
+      await page.getByRole("heading", { level: 1 }).filter({ hasText: "住所変更のお知らせ" }).waitFor();
+      await page.getByText("私のアドレスは r-").waitFor();
+      expect((await page.content()).toLowerCase()).not.toContain(CONTACT);
+      expect(await seriousViolations(page)).toEqual([]);
+      await page.screenshot({ path: path.join(SHOTS, `${lang}-thread.png`), fullPage: true });
+
+      await page.keyboard.press("r");
+      const body = page.getByRole("textbox", { name: lang === "ja" ? "本文" : "Message" });
+      await expect.poll(() => body.evaluate((el) => el === document.activeElement)).toBe(true);
+      await body.fill(lang === "ja" ? "承知しました。staff.one@example.net までご連絡ください。" : "Noted. Write to staff.one@example.net.");
+      await page.locator('input[type="file"]').setInputFiles({ name: "memo.txt", mimeType: "text/plain", buffer: Buffer.from(`memo ${lang}`) });
+      await page.screenshot({ path: path.join(SHOTS, `${lang}-compose.png`), fullPage: true });
+      const before = (await outbox()).length;
+      await page.getByRole("button", { name: lang === "ja" ? "送信" : "Send", exact: true }).click();
+      await page.getByRole("status").filter({ hasText: lang === "ja" ? "送信しました" : "Sent" }).waitFor();
+      await page.getByText(lang === "ja" ? "送信済み" : "sent", { exact: true }).first().waitFor();
+
+      const items = await outbox();
+      const out = items.slice(0, items.length - before).filter((o) => o.kind === "relay");
+      expect(out).toHaveLength(1);
+      expect(out[0].envelopeTo).toBe(CONTACT);
+      expect(out[0].envelopeFrom).toBe("info@relay.example.jp");
+      const bytes = Buffer.from(out[0].rawBase64, "base64");
+      const email = await PostalMime.parse(bytes);
+      expect(email.from).toMatchObject({ address: "info@relay.example.jp" });
+      expect(email.to?.[0]).toMatchObject({ address: CONTACT });
+      expect(email.attachments.map((a) => a.filename)).toEqual(["memo.txt"]);
+      expect(email.text).toContain("info@relay.example.jp");
+      expect(await findLeaks(new Uint8Array(bytes), ["staff.one@example.net", "staff.two@example.net"])).toEqual([]);
+      await context.close();
+    });
+  }
+});
