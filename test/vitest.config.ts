@@ -1,6 +1,7 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { cloudflareTest, readD1Migrations } from "@cloudflare/vitest-pool-workers";
+import { svelte } from "@sveltejs/vite-plugin-svelte";
 import { defineConfig } from "vitest/config";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
@@ -34,6 +35,11 @@ export default defineConfig(async () => {
             globalSetup: ["test/global-setup.ts"],
             testTimeout: 60_000,
           },
+        },
+        {
+          // The web UI's state modules (Svelte runes in *.svelte.ts), tested without rendering.
+          plugins: [svelte()],
+          test: { name: "web", root, include: ["test/web/**/*.test.ts"], environment: "node" },
         },
         {
           test: {

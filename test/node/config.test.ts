@@ -20,3 +20,15 @@ describe("wrangler.toml", () => {
     expect(toml).toContain('migrations_dir = "db/migrations"');
   });
 });
+
+describe("web UI bundle", () => {
+  it("first load is at most 60 KB of JavaScript gzipped", async () => {
+    const { gzipSync } = await import("node:zlib");
+    const { readdirSync } = await import("node:fs");
+    const html = readFileSync(path.join(ROOT, "web/dist/index.html"), "utf8");
+    const entry = html.match(/src="\/(assets\/index-[^"]+\.js)"/)![1];
+    const size = gzipSync(readFileSync(path.join(ROOT, "web/dist", entry))).length;
+    expect(readdirSync(path.join(ROOT, "web/dist/assets")).some((f) => f.startsWith("purify"))).toBe(true); // DOMPurify is a lazy chunk
+    expect(size).toBeLessThanOrEqual(60 * 1024);
+  });
+});

@@ -127,7 +127,6 @@ describe("control", () => {
   });
 });
 import { api } from "../../helpers/relay";
-import { header } from "../../helpers/relay";
 
 describe("reply leaks", () => {
   beforeEach(resetDatabase);

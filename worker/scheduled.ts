@@ -1,0 +1,22 @@
+/**
+ * The hourly cron: nothing is kept longer than its retention window. Messages (with their
+ * stored bodies and queued mail, by cascade) go after their public address's retention days;
+ * notices, confirmations and sign-in mail after 30 days; expired sessions and links at once.
+ */
+import { and, isNull, lt, sql } from "drizzle-orm";
+import { createDb } from "../db/client";
+import { messages, outbox, sessions, signInLinks } from "../db/schema";
+import type { Env } from "./env";
+
+const DAY = 24 * 60 * 60 * 1000;
+export const SERVICE_MAIL_RETENTION_DAYS = 30;
+
+export async function purgeExpired(env: Env, now = Date.now()): Promise<void> {
+  const db = createDb(env.DB);
+  await db.batch([
+    db.delete(messages).where(sql`${messages.createdAt} < ${now} - (SELECT retention_days FROM public_addresses pa WHERE pa.id = ${messages.publicAddressId}) * ${DAY}`),
+    db.delete(outbox).where(and(isNull(outbox.messageId), lt(outbox.createdAt, now - SERVICE_MAIL_RETENTION_DAYS * DAY))),
+    db.delete(sessions).where(lt(sessions.expiresAt, now)),
+    db.delete(signInLinks).where(lt(signInLinks.expiresAt, now)),
+  ]);
+}
