@@ -178,3 +178,26 @@ export const messageBodies = sqliteTable("message_bodies", {
   /** JSON: [{filename, mimeType, size}] — metadata only; bytes are not kept without R2. */
   attachments: text("attachments").notNull().default("[]"),
 });
+
+/** Web forms that post into a public address (inquiries, surveys, applications). */
+export const forms = sqliteTable("forms", {
+  id: text("id").primaryKey(),
+  publicAddressId: text("public_address_id").notNull().references(() => publicAddresses.id, { onDelete: "cascade" }),
+  name: text("name").notNull(),
+  /** JSON array of origins allowed to post JSON (CORS). */
+  allowedOrigins: text("allowed_origins").notNull().default("[]"),
+  thankYouUrl: text("thank_you_url"),
+  /** Submitters confirm their address before anything is delivered (on by default). */
+  confirmSubmitter: integer("confirm_submitter", { mode: "boolean" }).notNull().default(true),
+  createdAt: integer("created_at").notNull().default(now),
+});
+
+/** Submissions waiting for the submitter to follow the confirmation link. */
+export const pendingSubmissions = sqliteTable("pending_submissions", {
+  tokenHash: text("token_hash").primaryKey(),
+  formId: text("form_id").notNull().references(() => forms.id, { onDelete: "cascade" }),
+  emailEnc: text("email_enc").notNull(),
+  rawEnc: text("raw_enc").notNull(),
+  expiresAt: integer("expires_at").notNull(),
+  createdAt: integer("created_at").notNull().default(now),
+});

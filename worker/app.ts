@@ -13,6 +13,7 @@ import { verify } from "./routes/verify";
 import { identify } from "./routes/identity";
 import { session, authCallback } from "./routes/session";
 import { conversations } from "./routes/conversations";
+import { formAdmin, formPosts } from "./routes/forms";
 
 export const app = new Hono<AppEnv>();
 
@@ -35,6 +36,8 @@ app.route("/verify", verify);
 app.route("/api/session", session);
 app.route("/auth", authCallback);
 app.route("/api/conversations", conversations);
+app.route("/api/addresses/:id/forms", formAdmin);
+app.route("/f", formPosts);
 
 app.notFound((c) => c.json(errorBody("not_found", "No such route"), 404));
 

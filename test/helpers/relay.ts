@@ -34,7 +34,7 @@ export interface JsonResponse extends Response {
 
 export async function api(method: string, path: string, body?: unknown, headers: Record<string, string> = ADMIN): Promise<JsonResponse> {
   const ctx = createExecutionContext();
-  const init: RequestInit = { method, headers: { ...headers, ...(body !== undefined ? { "content-type": "application/json" } : {}) } };
+  const init: RequestInit = { method, headers: { ...(body !== undefined ? { "content-type": "application/json" } : {}), ...headers } };
   if (body !== undefined) init.body = typeof body === "string" ? body : JSON.stringify(body);
   const response = await worker.fetch(new Request(`http://relay.test${path}`, init) as never, env, ctx);
   await waitOnExecutionContext(ctx);

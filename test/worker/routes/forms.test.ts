@@ -1,0 +1,83 @@
+/** Web forms: both encodings, submitter confirmation, CORS, and refused bad input (case-27). */
+import { beforeEach, describe, expect, it } from "vitest";
+import { PUBLIC, STAFF_ONE, STAFF_TWO } from "../../helpers/cases";
+import { makeAddress, resetDatabase } from "../../helpers/factories";
+import { fixtureText, sharedMissing } from "../../helpers/fixtures";
+import { findLeaks } from "../../helpers/leak-check";
+import { api, authenticated, header, inject, outbox, rawBytes } from "../../helpers/relay";
+
+async function makeForm(options: Record<string, unknown> = {}) {
+  const { id } = await makeAddress();
+  const res = await api("POST", `/api/addresses/${id}/forms`, { name: "お問い合わせ", allowedOrigins: ["https://www.example.com"], ...options });
+  expect(res.status).toBe(201);
+  return (await res.json()).id as string;
+}
+
+function post(formId: string, body: string, contentType: string, origin?: string) {
+  return api("POST", `/f/${formId}`, body, { "content-type": contentType, ...(origin ? { origin } : {}) });
+}
+
+describe("forms", () => {
+  beforeEach(resetDatabase);
+
+  it.skipIf(sharedMissing)("case-27: CR/LF in form fields is refused with 400 and nothing is sent", async () => {
+    const formId = await makeForm({ confirmSubmitter: false });
+    const before = (await outbox()).length;
+    const res = await post(formId, fixtureText("cases/case-27-form-header-injection.json"), "application/json", "https://www.example.com");
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.code).toBe("invalid_field");
+    expect((await outbox()).length).toBe(before);
+  });
+
+  it("refuses injection in every single-line field, and honeypot hits", async () => {
+    const formId = await makeForm({ confirmSubmitter: false });
+    const good = { name: "Yui", email: "yui@example.com", subject: "Hello", message: "Hi" };
+    for (const bad of [{ name: "Yui\r\nBcc: x@example.org" }, { email: "yui@example.com\nX-Injected: yes" }, { subject: "a\r\n\r\nbody" }, { reference: "<t@example.com>\r\nBcc: y@example.org" }]) {
+      const res = await post(formId, JSON.stringify({ ...good, ...bad }), "application/json");
+      expect(res.status, JSON.stringify(bad)).toBe(400);
+    }
+    expect((await post(formId, JSON.stringify({ ...good, website: "http://spam.example" }), "application/json")).status).toBe(400);
+    expect((await post(formId, "{nope", "application/json")).status).toBe(400);
+    expect((await post(formId, "x", "text/plain")).status).toBe(415);
+    expect((await post(formId, JSON.stringify(good), "application/json", "https://evil.example")).status).toBe(403);
+  });
+
+  it("a confirmed JSON submission reaches the recipients behind a reverse alias, with survey answers", async () => {
+    const formId = await makeForm();
+    const res = await post(formId, JSON.stringify({ name: "Yui Nakamura", email: "yui@example.com", subject: "配送について", message: "北海道へ配送できますか？", 満足度: "5", plan: "basic" }), "application/json", "https://www.example.com");
+    expect(res.status).toBe(202);
+    expect(res.headers.get("access-control-allow-origin")).toBe("https://www.example.com");
+    expect(await res.json()).toEqual({ status: "pending-confirmation" });
+    const items = await outbox();
+    expect(items.filter((o) => o.kind === "relay")).toEqual([]);
+    const confirmation = items.find((o) => o.envelopeTo === "yui@example.com")!;
+    const token = confirmation.raw.match(/\/f\/confirm\/([a-z2-7]+)/)![1];
+    const confirmed = await api("GET", `/f/confirm/${token}`, undefined, {});
+    expect(confirmed.status).toBe(303);
+    const copies = (await outbox()).filter((o) => o.kind === "relay");
+    expect(copies.map((c) => c.envelopeTo).sort()).toEqual([STAFF_ONE, STAFF_TWO]);
+    for (const copy of copies) {
+      expect(header(copy.raw, "from")).toMatch(/^Yui Nakamura <r-[a-z2-7]{34}@relay\.example\.jp>$/);
+      expect(await findLeaks(rawBytes(copy), ["yui@example.com"])).toEqual([]);
+    }
+    const { default: PostalMime } = await import("postal-mime");
+    const email = await PostalMime.parse(rawBytes(copies[0]));
+    expect(email.subject).toBe("配送について");
+    expect(email.text).toContain("満足度: 5");
+    expect((await api("GET", `/f/confirm/${token}`, undefined, {})).status).toBe(404);
+
+    // The recipient's reply reaches the submitter like any reply.
+    const alias = copies.find((c) => c.envelopeTo === STAFF_ONE)!.envelopeFrom;
+    const reply = await inject({ from: STAFF_ONE, to: alias, raw: authenticated(`From: ${STAFF_ONE}\r\nTo: <${alias}>\r\nSubject: Re\r\nMessage-ID: <f1@example.net>\r\n\r\nはい、可能です。\r\n`, STAFF_ONE) });
+    expect(reply.sent.map((s) => [s.envelopeTo, s.envelopeFrom])).toEqual([["yui@example.com", PUBLIC]]);
+  });
+
+  it("an unconfirmed submitter gets nothing delivered; a urlencoded post redirects to the thank-you page", async () => {
+    const formId = await makeForm({ thankYouUrl: "https://www.example.com/thanks" });
+    const res = await post(formId, "name=Ken&email=ken%40example.com&message=hello", "application/x-www-form-urlencoded");
+    expect(res.status).toBe(303);
+    expect(res.headers.get("location")).toBe("https://www.example.com/thanks");
+    expect((await outbox()).filter((o) => o.kind === "relay")).toEqual([]);
+    expect((await api("GET", "/f/nope-form", undefined, {})).status).toBe(404);
+  });
+});

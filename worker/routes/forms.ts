@@ -1,0 +1,176 @@
+/**
+ * Web forms: POST /f/:formId turns a submission into mail from the submitter (a contact behind
+ * a reverse alias) to the public address's recipients. Single-line fields with CR, LF or other
+ * control characters are refused with 400 (case-27: header injection); by default the
+ * submitter must confirm their address first, so a form cannot make the relay mail a third party.
+ */
+import { and, eq, gt } from "drizzle-orm";
+import { Hono, type Context } from "hono";
+import { createMimeMessage } from "mimetext/browser";
+import { z } from "zod";
+import { forms, pendingSubmissions, publicAddresses } from "../../db/schema";
+import { randomToken, sha256Hex } from "../crypto/tokens";
+import { forwardToRecipients } from "../email/forward";
+import { ApiError } from "../errors";
+import { composePlain } from "../mail/compose";
+import { openRaw, sealRaw, sendQueued } from "../mail/deliver";
+import { recordAndQueue } from "../../db/queries/relay";
+import { binaryToBytes, utf8ToBinary } from "../mime/bytes";
+import { parseMessage } from "../mime/message";
+import type { AppEnv } from "./app-env";
+import { requireAdmin } from "./identity";
+import { emailField, readJson, singleLine } from "./validate";
+
+const CONFIRM_TTL = 24 * 60 * 60 * 1000;
+const RESERVED = new Set(["name", "email", "subject", "message", "website"]);
+
+export const formAdmin = new Hono<AppEnv>();
+export const formPosts = new Hono<AppEnv>();
+
+const createSchema = z.strictObject({
+  name: singleLine(100).min(1),
+  allowedOrigins: z.array(z.string().url()).max(20).default([]),
+  thankYouUrl: z.string().url().optional(),
+  confirmSubmitter: z.boolean().default(true),
+});
+
+formAdmin.post("/", async (c) => {
+  const { accountId } = requireAdmin(c);
+  const [pa] = await c.var.db.select().from(publicAddresses).where(and(eq(publicAddresses.id, c.req.param("id")!), eq(publicAddresses.accountId, accountId)));
+  if (!pa) throw new ApiError("not_found", "No such public address", 404);
+  const body = await readJson(c, createSchema);
+  const id = randomToken(10);
+  await c.var.db.insert(forms).values({ id, publicAddressId: pa.id, name: body.name, allowedOrigins: JSON.stringify(body.allowedOrigins.map((o) => new URL(o).origin)), thankYouUrl: body.thankYouUrl ?? null, confirmSubmitter: body.confirmSubmitter });
+  return c.json({ id, postUrl: `${c.var.config.appUrl}/f/${id}`, ...body }, 201);
+});
+
+/** A submission after validation: the fixed fields and any custom (survey) fields. */
+const submissionSchema = z.object({
+  name: singleLine(100).min(1),
+  email: emailField,
+  subject: singleLine(200).optional(),
+  message: z.string().max(20_000).default(""),
+  website: z.string().max(0, "must be empty").optional(),
+});
+
+async function readSubmission(c: Context<AppEnv>): Promise<{ fields: z.infer<typeof submissionSchema>; custom: [string, string][]; json: boolean }> {
+  const type = c.req.header("content-type") ?? "";
+  let raw: Record<string, unknown>;
+  const json = type.includes("application/json");
+  if (json) {
+    try {
+      raw = (await c.req.json()) as Record<string, unknown>;
+    } catch {
+      throw new ApiError("invalid_json", "The request body is not valid JSON");
+    }
+    if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new ApiError("invalid_request", "Expected a JSON object");
+  } else if (type.includes("application/x-www-form-urlencoded") || type.includes("multipart/form-data")) {
+    raw = Object.fromEntries([...(await c.req.formData()).entries()].filter(([, v]) => typeof v === "string"));
+  } else throw new ApiError("unsupported_media_type", "Post JSON or application/x-www-form-urlencoded", 415);
+  if (typeof raw.website === "string" && raw.website) throw new ApiError("rejected_as_spam", "Submission refused", 400);
+  const parsed = submissionSchema.safeParse(raw);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new ApiError(issue.message === "invalid_address" ? "invalid_address" : "invalid_field", `${issue.path.join(".")}: ${issue.message}`);
+  }
+  const custom: [string, string][] = [];
+  for (const [key, value] of Object.entries(raw)) {
+    if (RESERVED.has(key)) continue;
+    if (custom.length >= 30) throw new ApiError("invalid_field", "At most 30 custom fields");
+    const text = typeof value === "string" || typeof value === "number" || typeof value === "boolean" ? String(value) : null;
+    if (text === null || !/^[\p{L}\p{N}_ .-]{1,40}$/u.test(key) || /[\x00-\x1f\x7f]/.test(text) || text.length > 500) throw new ApiError("invalid_field", `${key.slice(0, 40)}: must be a single line of at most 500 characters`);
+    custom.push([key, text]);
+  }
+  return { fields: parsed.data, custom, json };
+}
+
+function compose(form: { name: string }, pa: { address: string; displayName: string }, s: Awaited<ReturnType<typeof readSubmission>>): Uint8Array {
+  const msg = createMimeMessage();
+  msg.setSender({ name: s.fields.name, addr: s.fields.email });
+  msg.setRecipient({ name: pa.displayName, addr: pa.address });
+  msg.setSubject(s.fields.subject || form.name);
+  msg.setHeader("Message-ID", `<${randomToken()}@form.kakuremino.invalid>`);
+  const table = s.custom.map(([k, v]) => `${k}: ${v}`).join("\n");
+  msg.addMessage({ contentType: "text/plain", data: [s.fields.message, table && `\n--- ${form.name} ---\n${table}`].filter(Boolean).join("\n") || "(empty)" });
+  return binaryToBytes(utf8ToBinary(msg.asRaw()));
+}
+
+function cors(c: Context<AppEnv>, allowed: string[]): boolean {
+  const origin = c.req.header("origin");
+  if (!origin) return true;
+  if (!allowed.includes(origin)) return false;
+  c.header("Access-Control-Allow-Origin", origin);
+  c.header("Vary", "Origin");
+  return true;
+}
+
+async function loadForm(c: Context<AppEnv>, id: string) {
+  const [row] = await c.var.db.select({ form: forms, pa: publicAddresses }).from(forms).innerJoin(publicAddresses, eq(publicAddresses.id, forms.publicAddressId)).where(eq(forms.id, id));
+  if (!row) throw new ApiError("not_found", "No such form", 404);
+  return row;
+}
+
+formPosts.options("/:formId", async (c) => {
+  const { form } = await loadForm(c, c.req.param("formId"));
+  if (!cors(c, JSON.parse(form.allowedOrigins))) throw new ApiError("origin_not_allowed", "This origin may not post to the form", 403);
+  c.header("Access-Control-Allow-Methods", "POST");
+  c.header("Access-Control-Allow-Headers", "content-type");
+  return c.body(null, 204);
+});
+
+formPosts.post("/:formId", async (c) => {
+  const { form, pa } = await loadForm(c, c.req.param("formId"));
+  if (!cors(c, JSON.parse(form.allowedOrigins))) throw new ApiError("origin_not_allowed", "This origin may not post to the form", 403);
+  const submission = await readSubmission(c);
+  const raw = compose(form, pa, submission);
+  let status: "delivered" | "pending-confirmation";
+  if (form.confirmSubmitter) {
+    await queueConfirmation(c, form.id, pa, submission.fields.email, raw);
+    status = "pending-confirmation";
+  } else {
+    await deliver(c, pa.address, submission.fields.email, raw);
+    status = "delivered";
+  }
+  if (submission.json) return c.json({ status }, 202);
+  return c.redirect(form.thankYouUrl ?? `/f/${form.id}/thanks`, 303);
+});
+
+formPosts.get("/:formId/thanks", (c) =>
+  c.html(`<!doctype html><html lang="ja"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Thank you / ありがとうございました</title><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem"><h1>ありがとうございました / Thank you</h1><p>送信内容を受け付けました。確認メールが届いた場合は、リンクを開いて送信を完了してください。</p><p>We received your message. If a confirmation mail arrives, open its link to complete the submission.</p></body></html>`),
+);
+
+async function queueConfirmation(c: Context<AppEnv>, formId: string, pa: { id: string; address: string; displayName: string }, email: string, raw: Uint8Array) {
+  const { db, ring, config, mailer } = c.var;
+  const token = randomToken(20);
+  await db.insert(pendingSubmissions).values({ tokenHash: await sha256Hex(token), formId, emailEnc: await ring.seal(email), rawEnc: await sealRaw(ring, raw), expiresAt: Date.now() + CONFIRM_TTL });
+  const link = `${config.appUrl}/f/confirm/${token}`;
+  const mail = composePlain({
+    from: { name: pa.displayName, address: pa.address },
+    to: { address: email },
+    subject: `Confirm your message to ${pa.displayName || pa.address} / 送信の確認`,
+    text: `Open this link to deliver your message:\n${link}\n\n次のリンクを開くと、お問い合わせが送信されます。\n${link}\n\nIf you did not send it, ignore this mail: nothing will be delivered.`,
+    headers: { "Auto-Submitted": "auto-generated" },
+  });
+  const id = randomToken();
+  await recordAndQueue(db, { outbox: [{ id, idempotencyKey: `form-confirm:${id}`, kind: "verification", publicAddressId: pa.id, envelopeFrom: pa.address, envelopeToEnc: await ring.seal(email), rawEnc: await sealRaw(ring, mail) }] });
+  c.executionCtx.waitUntil(sendQueued(db, mailer, [{ id, from: pa.address, to: email, raw: mail }]));
+}
+
+async function deliver(c: Context<AppEnv>, publicAddress: string, email: string, raw: Uint8Array) {
+  const verdict = await forwardToRecipients(
+    { db: c.var.db, ring: c.var.ring, config: c.var.config, mailer: c.var.mailer, waitUntil: (p) => c.executionCtx.waitUntil(p) },
+    { envelopeFrom: email, rcpt: publicAddress, message: parseMessage(raw) },
+    publicAddress,
+  );
+  if (verdict.kind === "rejected") throw new ApiError("not_delivered", verdict.reason, 422);
+}
+
+formPosts.get("/confirm/:token", async (c) => {
+  const token = c.req.param("token");
+  const hash = /^[a-z2-7]{20,64}$/.test(token) ? await sha256Hex(token) : "";
+  const [pending] = hash ? await c.var.db.delete(pendingSubmissions).where(and(eq(pendingSubmissions.tokenHash, hash), gt(pendingSubmissions.expiresAt, Date.now()))).returning() : [];
+  if (!pending) throw new ApiError("invalid_token", "This confirmation link is invalid, expired or already used", 404);
+  const { form, pa } = await loadForm(c, pending.formId);
+  await deliver(c, pa.address, await c.var.ring.open(pending.emailEnc), await openRaw(c.var.ring, pending.rawEnc));
+  return c.redirect(form.thankYouUrl ?? `/f/${form.id}/thanks`, 303);
+});
