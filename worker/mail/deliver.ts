@@ -16,8 +16,13 @@ export interface QueuedMail {
   raw: Uint8Array;
 }
 
-/** Sends queued rows and records each outcome. Errors never escape (they are states). */
+/**
+ * Sends queued rows and records every outcome in one batch. Errors never escape (they are
+ * states), and a failure reason is stored without any address in it.
+ */
 export async function sendQueued(db: Db, mailer: Mailer, mails: QueuedMail[]): Promise<void> {
+  const now = Date.now();
+  const updates = [];
   for (const mail of mails) {
     let result;
     try {
@@ -25,16 +30,18 @@ export async function sendQueued(db: Db, mailer: Mailer, mails: QueuedMail[]): P
     } catch (error) {
       result = { ok: false as const, permanent: false, error: error instanceof Error ? error.message : "send failed" };
     }
-    const now = Date.now();
-    await db
-      .update(outbox)
-      .set(
-        result.ok
-          ? { state: "sent", attempts: 1, updatedAt: now, lastError: null }
-          : { state: result.permanent ? "failed-permanent" : "failed-temporary", attempts: 1, updatedAt: now, lastError: result.error, nextAttemptAt: now + 60_000 },
-      )
-      .where(and(eq(outbox.id, mail.id), eq(outbox.state, "queued")));
+    updates.push(
+      db
+        .update(outbox)
+        .set(
+          result.ok
+            ? { state: "sent", attempts: 1, updatedAt: now, lastError: null }
+            : { state: result.permanent ? "failed-permanent" : "failed-temporary", attempts: 1, updatedAt: now, lastError: result.error.replace(/[^\s<>()",;:]+@[^\s<>()",;:]+/g, "[address]"), nextAttemptAt: now + 60_000 },
+        )
+        .where(and(eq(outbox.id, mail.id), eq(outbox.state, "queued"))),
+    );
   }
+  if (updates.length) await db.batch(updates as [(typeof updates)[0], ...typeof updates]);
 }
 
 /** Decrypts outbox rows for the local sink API. */

@@ -1,0 +1,64 @@
+/**
+ * D1 round trips per message, counted with an instrumented binding: every awaited call that
+ * reaches the database (a batch, or a statement's all/run/first/raw) is one trip.
+ */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it } from "vitest";
+import worker from "../../../worker/index";
+import { HANAKO, PUBLIC, STAFF_ONE, setUpConversation } from "../../helpers/cases";
+import { resetDatabase } from "../../helpers/factories";
+import { fakeEmail } from "../../helpers/fake-email";
+import { authenticated } from "../../helpers/relay";
+
+function counting(db: D1Database): { db: D1Database; trips: () => number } {
+  let trips = 0;
+  const wrapStatement = (stmt: D1PreparedStatement): D1PreparedStatement =>
+    new Proxy(stmt, {
+      get(target, prop, receiver) {
+        const value = Reflect.get(target, prop, receiver);
+        if (typeof value !== "function") return value;
+        if (prop === "bind") return (...args: unknown[]) => wrapStatement(value.apply(target, args));
+        if (["all", "run", "first", "raw"].includes(String(prop))) return (...args: unknown[]) => (trips++, value.apply(target, args));
+        return value.bind(target);
+      },
+    });
+  const proxy = new Proxy(db, {
+    get(target, prop, receiver) {
+      const value = Reflect.get(target, prop, receiver);
+      if (prop === "prepare") return (sql: string) => wrapStatement(target.prepare(sql));
+      // A batch's statements travel together: one trip, whatever they are.
+      if (prop === "batch") return (stmts: D1PreparedStatement[]) => (trips++, target.batch(stmts.map((s) => Reflect.get(s, "__target") ?? s)));
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+  return { db: proxy, trips: () => trips };
+}
+
+async function tripsFor(from: string, to: string, raw: string): Promise<number> {
+  const { db, trips } = counting(env.DB);
+  const message = fakeEmail({ from, to, raw });
+  const ctx = createExecutionContext();
+  await worker.email(message, { ...env, DB: db }, ctx);
+  await waitOnExecutionContext(ctx);
+  expect(message.rejectedWith).toBeNull();
+  return trips();
+}
+
+describe("D1 round trips", () => {
+  beforeEach(resetDatabase);
+
+  it("inbound: 4 for a new contact (read, create aliases, record+queue, send states), 3 once known — whatever the number of recipients", async () => {
+    await setUpConversation();
+    const fresh = `From: New <new@example.com>\r\nTo: ${PUBLIC}\r\nCc: ${Array.from({ length: 40 }, (_, i) => `c${i}@example.com`).join(", ")}\r\nSubject: s\r\nMessage-ID: <rt1@example.com>\r\n\r\nhi\r\n`;
+    expect(await tripsFor("new@example.com", PUBLIC, fresh)).toBe(4);
+    const known = `From: Hanako <${HANAKO}>\r\nTo: ${PUBLIC}\r\nSubject: s\r\nMessage-ID: <rt2@example.com>\r\n\r\nhi\r\n`;
+    expect(await tripsFor(HANAKO, PUBLIC, known)).toBe(3);
+  });
+
+  it("reply: 3 (read, record+queue, send state)", async () => {
+    const { alias } = await setUpConversation();
+    const reply = authenticated(`From: ${STAFF_ONE}\r\nTo: <${alias}>\r\nSubject: Re\r\nMessage-ID: <rt3@example.net>\r\n\r\nok\r\n`, STAFF_ONE);
+    expect(await tripsFor(STAFF_ONE, alias, reply)).toBe(3);
+  });
+});
