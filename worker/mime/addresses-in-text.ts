@@ -133,23 +133,34 @@ const BLOCK_TAG = /^<\/?(p|div|br|hr|li|ul|ol|tr|td|th|table|tbody|thead|h[1-6]|
 /** Scans the text a browser would show (tags and comments removed) and maps hits back. */
 function replaceAcrossTags(html: string, resolve: AddressResolver): string {
   const TAG = /<!--[\s\S]*?-->|<[a-zA-Z/!][^<>]*>/g;
-  if (!TAG.test(html)) return html;
+  // Visible text as segments of the source: [visible start, source start] pairs, in order.
+  const segments: number[] = [];
   let visible = "";
-  const offsets: number[] = [];
   let cursor = 0;
   for (const m of html.matchAll(TAG)) {
-    for (let i = cursor; i < m.index!; i++) offsets.push(i);
+    segments.push(visible.length, cursor);
     visible += html.slice(cursor, m.index);
     // Block elements break the text; inline ones and comments do not.
     if (BLOCK_TAG.test(m[0])) {
+      segments.push(visible.length, m.index!);
       visible += " ";
-      offsets.push(m.index!);
     }
     cursor = m.index! + m[0].length;
   }
-  for (let i = cursor; i < html.length; i++) offsets.push(i);
+  if (!segments.length) return html;
+  segments.push(visible.length, cursor);
   visible += html.slice(cursor);
-  const found = findAddresses(visible, resolve).map((f) => ({ start: offsets[f.start], end: offsets[f.end - 1] + 1, replacement: f.replacement }));
+  const toSource = (index: number): number => {
+    let lo = 0;
+    let hi = segments.length / 2 - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (segments[mid * 2] <= index) lo = mid;
+      else hi = mid - 1;
+    }
+    return segments[lo * 2 + 1] + (index - segments[lo * 2]);
+  };
+  const found = findAddresses(visible, resolve).map((f) => ({ start: toSource(f.start), end: toSource(f.end - 1) + 1, replacement: f.replacement }));
   return splice(html, found);
 }
 

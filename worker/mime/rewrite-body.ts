@@ -79,9 +79,8 @@ function encodeTransfer(binary: string, encoding: string): { text: string; encod
   if (encoding === "base64") return { text: encodeBase64(binary), encoding };
   if (encoding === "quoted-printable") return { text: encodeQuotedPrintable(binary) + "\r\n", encoding };
   // 7bit must stay 7-bit with lines ≤ 998 (RFC 5322 §2.1.1); otherwise switch to QP.
-  const eightBit = /[\x80-\xff]/.test(binary);
-  const longLine = binary.split("\r\n").some((l) => l.length > 998);
-  if ((encoding === "7bit" && eightBit) || longLine) return { text: encodeQuotedPrintable(binary) + "\r\n", encoding: "quoted-printable" };
+  const eightBit = encoding === "7bit" && /[\x80-\xff]/.test(binary);
+  if (eightBit || /[^\r\n]{999}/.test(binary)) return { text: encodeQuotedPrintable(binary) + "\r\n", encoding: "quoted-printable" };
   return { text: binary, encoding };
 }
 
