@@ -45,7 +45,7 @@ app.onError((error, c) => {
   if (error instanceof ApiError) return c.json(errorBody(error.code, error.message), error.status);
   if (error instanceof ConfigError) {
     console.error(JSON.stringify({ event: "config_error", message: error.message }));
-    return c.json(errorBody("misconfigured", error.message), 500);
+    return c.json(errorBody("misconfigured", "The relay is not configured correctly; see its logs"), 500);
   }
   // Unknown errors: log the type only (messages may quote input), answer generically.
   console.error(JSON.stringify({ event: "unhandled", type: error.name }));

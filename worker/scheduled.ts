@@ -1,15 +1,26 @@
 /**
- * The hourly cron: nothing is kept longer than its retention window. Messages (with their
+ * The cron (every few minutes): failed deliveries are retried with backoff, and nothing is kept
+ * longer than its retention window. Messages (with their
  * stored bodies and queued mail, by cascade) go after their public address's retention days;
  * notices, confirmations and sign-in mail after 30 days; expired sessions and links at once.
  */
 import { and, isNull, lt, sql } from "drizzle-orm";
 import { createDb } from "../db/client";
-import { messages, outbox, sessions, signInLinks } from "../db/schema";
-import type { Env } from "./env";
+import { messages, outbox, pendingSubmissions, sessions, signInLinks } from "../db/schema";
+import { keyring } from "./crypto/sealed";
+import { getConfig, type Env } from "./env";
+import { mailerFor } from "./mail/choose-mailer";
+import { retryDue } from "./mail/deliver";
 
 const DAY = 24 * 60 * 60 * 1000;
 export const SERVICE_MAIL_RETENTION_DAYS = 30;
+
+/** The cron: retry due deliveries, then purge what is past its window. */
+export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
+  const config = getConfig(env);
+  await retryDue(createDb(env.DB), await keyring(config.dataKey, config.dataKeyId), mailerFor(config, env), now);
+  await purgeExpired(env, now);
+}
 
 export async function purgeExpired(env: Env, now = Date.now()): Promise<void> {
   const db = createDb(env.DB);
@@ -18,5 +29,6 @@ export async function purgeExpired(env: Env, now = Date.now()): Promise<void> {
     db.delete(outbox).where(and(isNull(outbox.messageId), lt(outbox.createdAt, now - SERVICE_MAIL_RETENTION_DAYS * DAY))),
     db.delete(sessions).where(lt(sessions.expiresAt, now)),
     db.delete(signInLinks).where(lt(signInLinks.expiresAt, now)),
+    db.delete(pendingSubmissions).where(lt(pendingSubmissions.expiresAt, now)),
   ]);
 }

@@ -17,7 +17,7 @@ export interface ConversationRow {
 }
 
 /** Conversations of every verified recipient whose private address has this blind index. */
-export async function listConversations(db: Db, emailHash: string): Promise<ConversationRow[]> {
+export async function listConversations(db: Db, emailHash: string, aliasId?: string): Promise<ConversationRow[]> {
   return db.all<ConversationRow>(sql`
     SELECT a.id AS aliasId, a.local_part AS localPart, a.domain AS aliasDomain,
            pa.address AS publicAddress, pa.display_name AS publicName, c.name_enc AS contactNameEnc,
@@ -30,15 +30,15 @@ export async function listConversations(db: Db, emailHash: string): Promise<Conv
     JOIN public_addresses pa ON pa.id = a.public_address_id
     JOIN contacts c ON c.id = a.contact_id
     JOIN messages m ON m.alias_id = a.id
-    WHERE r.email_hash = ${emailHash} AND r.verified_at IS NOT NULL
+    WHERE r.email_hash = ${emailHash} AND r.verified_at IS NOT NULL ${aliasId === undefined ? sql`` : sql`AND a.id = ${aliasId}`}
     GROUP BY a.id
     ORDER BY lastAt DESC`);
 }
 
 /** The conversation if it belongs to this user, else null (no hint whether it exists). */
 export async function findOwnConversation(db: Db, emailHash: string, aliasId: string): Promise<ConversationRow | null> {
-  const rows = await listConversations(db, emailHash);
-  return rows.find((r) => r.aliasId === aliasId) ?? null;
+  const [row] = await listConversations(db, emailHash, aliasId);
+  return row ?? null;
 }
 
 export interface ThreadMessageRow {

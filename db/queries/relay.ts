@@ -120,14 +120,22 @@ export interface Records {
   touchAliasIds?: string[];
 }
 
-/** Records message rows and their bodies and queues outbound mail, atomically. */
-export async function recordAndQueue(db: Db, records: Records): Promise<void> {
+/**
+ * Records message rows and their bodies and queues outbound mail, atomically. Rows have
+ * deterministic ids and idempotency keys, so a retried delivery of the same message inserts
+ * nothing; the ids of the outbox rows really inserted are returned — send only those.
+ */
+export async function recordAndQueue(db: Db, records: Records): Promise<Set<string>> {
   const statements: BatchItem<"sqlite">[] = [];
-  for (const rows of chunk(records.messages ?? [], rowsPerInsert(8))) statements.push(db.insert(messages).values(rows));
-  for (const row of records.bodies ?? []) statements.push(db.insert(messageBodies).values(row));
-  for (const row of records.outbox ?? []) statements.push(db.insert(outbox).values(row).onConflictDoNothing());
+  for (const rows of chunk(records.messages ?? [], rowsPerInsert(8))) statements.push(db.insert(messages).values(rows).onConflictDoNothing());
+  for (const row of records.bodies ?? []) statements.push(db.insert(messageBodies).values(row).onConflictDoNothing());
+  const firstOutbox = statements.length;
+  for (const row of records.outbox ?? []) statements.push(db.insert(outbox).values(row).onConflictDoNothing().returning({ id: outbox.id }));
+  const outboxCount = statements.length - firstOutbox;
   for (const ids of chunk(records.touchAliasIds ?? [], 90)) statements.push(db.update(reverseAliases).set({ lastUsedAt: Date.now() }).where(inArray(reverseAliases.id, ids)));
-  if (statements.length) await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  if (!statements.length) return new Set();
+  const results = (await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[];
+  return new Set((results.slice(firstOutbox, firstOutbox + outboxCount) as { id: string }[][]).flat().map((r) => r.id));
 }
 
 export interface ReplyMain {

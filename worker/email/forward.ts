@@ -7,7 +7,7 @@ import { loadForwardState, recordAndQueue, upsertContactsAndAliases, type Contac
 import { mintAliasLocalPart, randomToken } from "../crypto/tokens";
 import { sealRaw, sendQueued, type QueuedMail } from "../mail/deliver";
 import { replaceAddresses, withoutSubaddress, type AddressResolver } from "../mime/addresses-in-text";
-import { normalizeAddress, parseAddressList, type Mailbox } from "../mime/address";
+import { normalizeAddress, parseAddressList, scrubDisplayName, type Mailbox } from "../mime/address";
 import { decodeEncodedWords } from "../mime/encoded-words";
 import { formatHeader, headerValue, type HeaderField } from "../mime/headers";
 import { reject, type InboundMail, type RelayContext, type Verdict } from "./context";
@@ -16,7 +16,7 @@ import { renderCopy } from "./render-copy";
 import { sealBody } from "./bodies";
 import { summarize } from "../mime/summary";
 import { isBounceSender } from "./loops";
-import { idDomain, messageIds, relayMessageId, trimReferences } from "./threading";
+import { idDomain, messageIds, messageRowId, relayMessageId, trimReferences } from "./threading";
 
 /** More external addresses than this in one message are not turned into contacts. */
 export const MAX_CONTACTS_PER_MESSAGE = 250;
@@ -83,8 +83,8 @@ export async function forwardToRecipients(ctx: RelayContext, mail: InboundMail, 
       resolve,
     );
     const subject = decodeEncodedWords(headerValue(fields, "subject") ?? "");
-    const messageId = randomToken();
     const aliasId = bounce ? null : rows.find((r) => r.localPart === senderAlias.split("@")[0])!.aliasId!;
+    const messageId = aliasId ? await messageRowId(ctx.ring, aliasId, relayId, "inbound") : randomToken();
     if (aliasId) {
       messageRows.push({ id: messageId, publicAddressId: pa.id, aliasId, direction: "inbound", subject: replaceAddresses(subject, resolve), relayMessageId: relayId, originalMessageIdEnc: originalIdEnc });
       bodies.push(await sealBody(ctx.ring, messageId, from!.name, summary, resolve));
@@ -103,20 +103,20 @@ export async function forwardToRecipients(ctx: RelayContext, mail: InboundMail, 
     });
     queued.push({ id: outboxId, from: senderAlias, to: recipientEmails[i], raw });
   }
-  await recordAndQueue(ctx.db, { messages: messageRows, bodies, outbox: outboxRows, touchAliasIds: [...new Set(messageRows.map((m) => m.aliasId))] });
-  ctx.waitUntil(sendQueued(ctx.db, ctx.mailer, queued));
+  const inserted = await recordAndQueue(ctx.db, { messages: messageRows, bodies, outbox: outboxRows, touchAliasIds: [...new Set(messageRows.map((m) => m.aliasId))] });
+  ctx.waitUntil(sendQueued(ctx.db, ctx.mailer, queued.filter((q) => inserted.has(q.id))));
   return { kind: "relayed", copies: queued.length, messageIds: messageRows.map((m) => m.id) };
 }
 
-/** Every distinct external mailbox of the message, sender first. */
+/** Every external mailbox of the message, by field, sender first. */
 function collectParticipants(fields: HeaderField[], from: Mailbox, isRelayAddress: (a: string) => boolean): Participant[] {
-  const seen = new Set<string>();
   const out: Participant[] = [];
   const add = (mailbox: Mailbox, role: Participant["role"]) => {
     const key = normalizeAddress(mailbox.address);
     if (isRelayAddress(key) || out.length >= MAX_CONTACTS_PER_MESSAGE) return;
+    // The same address in several fields is one contact (ensureAliases de-duplicates by hash);
+    // each field still lists it where the author put it.
     out.push({ ...mailbox, key, role });
-    seen.add(key);
   };
   add(from, "from");
   for (const m of parseAddressList(headerValue(fields, "reply-to"))) add(m, "reply-to");
@@ -139,7 +139,7 @@ async function ensureAliases(ctx: RelayContext, pa: PublicAddressRow, active: Re
     if (!contactId) {
       contactId = randomToken();
       contactIdByHash.set(hash, contactId);
-      newContacts.push({ id: contactId, publicAddressId: pa.id, emailHash: hash, emailEnc: await ctx.ring.seal(participant.key), nameEnc: participant.name ? await ctx.ring.seal(participant.name) : null });
+      newContacts.push({ id: contactId, publicAddressId: pa.id, emailHash: hash, emailEnc: await ctx.ring.seal(participant.key), nameEnc: scrubDisplayName(participant.name) ? await ctx.ring.seal(scrubDisplayName(participant.name)) : null });
     }
     for (const recipient of active) {
       if (existing.some((r) => r.contactId === contactId && r.recipientId === recipient.id)) continue;

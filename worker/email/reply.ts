@@ -19,7 +19,7 @@ import { renderCopy } from "./render-copy";
 import { sealBody } from "./bodies";
 import { summarize } from "../mime/summary";
 import { referenceCount } from "./loops";
-import { idDomain, messageIds, relayMessageId, trimReferences } from "./threading";
+import { idDomain, messageIds, messageRowId, relayMessageId, trimReferences } from "./threading";
 
 export const REFUSED_OTHER = "550 5.7.1 This address accepts mail only from the correspondent it was issued to";
 
@@ -101,18 +101,18 @@ export async function relayReply(ctx: RelayContext, mail: InboundMail, localPart
     resolve,
   );
 
-  const messageId = randomToken();
+  const messageId = await messageRowId(ctx.ring, alias.id, relayId, "outbound");
   const outboxId = randomToken();
   // The UI shows the recipient their own message as they wrote it (the contact behind the alias).
   const subject = decodeEncodedWords(headerValue(fields, "subject") ?? "");
-  await recordAndQueue(ctx.db, {
+  const inserted = await recordAndQueue(ctx.db, {
     messages: [{ id: messageId, publicAddressId: pa.id, aliasId: alias.id, direction: "outbound", subject, relayMessageId: relayId, originalMessageIdEnc: ownId ? await ctx.ring.seal(ownId) : null }],
     bodies: [await sealBody(ctx.ring, messageId, "", summarize(mail.message.src, mail.message.root), () => null)],
     outbox: [{ id: outboxId, idempotencyKey: `reply:${relayId}:${alias.id}`, kind: "relay", publicAddressId: pa.id, recipientId: m.recipientId, messageId, envelopeFrom: pa.address, envelopeToEnc: await ctx.ring.seal(contactEmail), rawEnc: await sealRaw(ctx.ring, raw) }],
     touchAliasIds: [alias.id],
   });
-  ctx.waitUntil(sendQueued(ctx.db, ctx.mailer, [{ id: outboxId, from: pa.address, to: contactEmail, raw }]));
-  return { kind: "relayed", copies: 1, messageIds: [messageId] };
+  if (inserted.has(outboxId)) ctx.waitUntil(sendQueued(ctx.db, ctx.mailer, [{ id: outboxId, from: pa.address, to: contactEmail, raw }]));
+  return { kind: "relayed", copies: inserted.size, messageIds: [messageId] };
 }
 
 /** IDs to look up: relay IDs as they are, and the relay ID each external ID would map to. */

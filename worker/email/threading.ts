@@ -28,3 +28,8 @@ export function trimReferences(ids: string[]): string[] {
 export function idDomain(id: string): string {
   return id.slice(id.lastIndexOf("@") + 1, -1).toLowerCase();
 }
+
+/** The id of a message log row: the same message through the same alias is one row, however often it is delivered. */
+export async function messageRowId(ring: Keyring, aliasId: string, relayId: string, direction: "inbound" | "outbound"): Promise<string> {
+  return base32(await ring.mac(`message-row:${aliasId}:${relayId}:${direction}`)).slice(0, 26);
+}

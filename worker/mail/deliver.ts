@@ -3,11 +3,11 @@
  * then handed to the mailer after the SMTP transaction, in waitUntil. Nothing is dropped: a
  * failure is recorded with its reason.
  */
-import { and, desc, eq, sql } from "drizzle-orm";
+import { and, desc, eq, lt, lte, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { outbox } from "../../db/schema";
 import { toBase64, type Keyring } from "../crypto/sealed";
-import type { Mailer } from "./mailer";
+import type { Mailer, SendResult } from "./mailer";
 
 export interface QueuedMail {
   id: string;
@@ -16,32 +16,64 @@ export interface QueuedMail {
   raw: Uint8Array;
 }
 
+const MINUTE = 60_000;
+/** Temporary failures are retried with exponential backoff for up to a day (then permanent). */
+export const RETRY_WINDOW = 24 * 60 * MINUTE;
+
+function backoff(attempts: number): number {
+  return Math.min(2 ** Math.max(0, attempts - 1), 360) * MINUTE;
+}
+
+async function attempt(mailer: Mailer, mail: QueuedMail): Promise<SendResult> {
+  try {
+    return await mailer.send({ from: mail.from, to: mail.to, raw: mail.raw });
+  } catch (error) {
+    return { ok: false, permanent: false, error: error instanceof Error ? error.message : "send failed" };
+  }
+}
+
+/** The row's next state after an attempt; reasons are stored without any address in them. */
+function outcome(result: SendResult, attempts: number, createdAt: number, now: number) {
+  if (result.ok) return { state: "sent" as const, attempts, updatedAt: now, lastError: null, nextAttemptAt: null };
+  const lastError = result.error.replace(/[^\s<>()",;:]+@[^\s<>()",;:]+/g, "[address]").slice(0, 300);
+  const permanent = result.permanent || now + backoff(attempts) - createdAt > RETRY_WINDOW;
+  return permanent ? { state: "failed-permanent" as const, attempts, updatedAt: now, lastError, nextAttemptAt: null } : { state: "failed-temporary" as const, attempts, updatedAt: now, lastError, nextAttemptAt: now + backoff(attempts) };
+}
+
 /**
- * Sends queued rows and records every outcome in one batch. Errors never escape (they are
- * states), and a failure reason is stored without any address in it.
+ * First attempt, right after the SMTP transaction (in waitUntil): sends queued rows and records
+ * every outcome in one batch. Errors never escape: they are states.
  */
 export async function sendQueued(db: Db, mailer: Mailer, mails: QueuedMail[]): Promise<void> {
   const now = Date.now();
   const updates = [];
   for (const mail of mails) {
-    let result;
-    try {
-      result = await mailer.send({ from: mail.from, to: mail.to, raw: mail.raw });
-    } catch (error) {
-      result = { ok: false as const, permanent: false, error: error instanceof Error ? error.message : "send failed" };
-    }
-    updates.push(
-      db
-        .update(outbox)
-        .set(
-          result.ok
-            ? { state: "sent", attempts: 1, updatedAt: now, lastError: null }
-            : { state: result.permanent ? "failed-permanent" : "failed-temporary", attempts: 1, updatedAt: now, lastError: result.error.replace(/[^\s<>()",;:]+@[^\s<>()",;:]+/g, "[address]"), nextAttemptAt: now + 60_000 },
-        )
-        .where(and(eq(outbox.id, mail.id), eq(outbox.state, "queued"))),
-    );
+    const result = await attempt(mailer, mail);
+    updates.push(db.update(outbox).set(outcome(result, 1, now, now)).where(and(eq(outbox.id, mail.id), eq(outbox.state, "queued"))));
   }
   if (updates.length) await db.batch(updates as [(typeof updates)[0], ...typeof updates]);
+}
+
+/**
+ * The cron's pass: retries temporary failures that are due, and queued rows whose first attempt
+ * never reported (the isolate went away). Each row is claimed before it is sent, so two passes
+ * never send the same row twice.
+ */
+export async function retryDue(db: Db, ring: Keyring, mailer: Mailer, now = Date.now()): Promise<number> {
+  const due = await db
+    .select()
+    .from(outbox)
+    .where(or(and(eq(outbox.state, "failed-temporary"), lte(outbox.nextAttemptAt, now)), and(eq(outbox.state, "queued"), lt(outbox.updatedAt, now - 10 * MINUTE))))
+    .limit(50);
+  let sent = 0;
+  for (const row of due) {
+    const claimed = await db.update(outbox).set({ state: "queued", updatedAt: now }).where(and(eq(outbox.id, row.id), eq(outbox.updatedAt, row.updatedAt))).returning({ id: outbox.id });
+    if (!claimed.length) continue;
+    const result = await attempt(mailer, { id: row.id, from: row.envelopeFrom, to: await ring.open(row.envelopeToEnc), raw: await openRaw(ring, row.rawEnc) });
+    await db.update(outbox).set(outcome(result, row.attempts + 1, row.createdAt, now)).where(eq(outbox.id, row.id));
+    if (result.ok) sent++;
+  }
+  return sent;
 }
 
 /** Decrypts outbox rows for the local sink API. */

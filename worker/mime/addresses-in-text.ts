@@ -56,9 +56,13 @@ interface Unit {
   ch: string;
 }
 
-function units(text: string, from: number, to: number): Unit[] {
+function units(text: string, from: number, to: number, side: "left" | "right"): Unit[] {
   const out: Unit[] = [];
-  UNITS.lastIndex = 0;
+  // Without entities or escapes one character is one unit: look no further than an address can reach.
+  if (!/[&%]/.test(text.slice(from, to))) {
+    if (side === "left") from = Math.max(from, to - MAX_LOCAL - 1);
+    else to = Math.min(to, from + MAX_DOMAIN + 1);
+  }
   const slice = text.slice(from, to);
   for (const m of slice.matchAll(UNITS)) out.push({ start: from + m.index!, end: from + m.index! + m[0].length, ch: decodeUnit(m[0]) });
   return out;
@@ -72,11 +76,11 @@ function findAddresses(text: string, resolve: AddressResolver): Found[] {
     const atStart = at.index!;
     const atEnd = atStart + at[0].length;
     if (atStart < floor) continue;
-    const left = units(text, Math.max(floor, atStart - LEFT_WINDOW), atStart);
+    const left = units(text, Math.max(floor, atStart - LEFT_WINDOW), atStart, "left");
     let li = left.length;
     while (li > 0 && left.length - li < MAX_LOCAL && LOCAL_CHAR.test(left[li - 1].ch)) li--;
     const local = left.slice(li);
-    const right = units(text, atEnd, atEnd + RIGHT_WINDOW);
+    const right = units(text, atEnd, atEnd + RIGHT_WINDOW, "right");
     let ri = 0;
     while (ri < right.length && ri < MAX_DOMAIN && DOMAIN_CHAR.test(right[ri].ch)) ri++;
     while (ri > 0 && /[.\-]/.test(right[ri - 1].ch)) ri--; // "…example.com." ends a sentence

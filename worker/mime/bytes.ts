@@ -4,20 +4,29 @@
  * bytes by offset, untouched.
  */
 
-const CHUNK = 0x2000;
+/**
+ * WHATWG's windows-1252 decoder maps each byte to exactly one code unit, the same one as Latin-1
+ * except for 27 bytes in 0x80–0x9F: decoding natively and mapping those back is ~5× faster than
+ * String.fromCharCode over the bytes (measured in bench/).
+ */
+const WINDOWS_1252 = new TextDecoder("windows-1252");
+const BACK_TO_BYTE = new Map<string, string>();
+for (let b = 0x80; b <= 0x9f; b++) {
+  const ch = WINDOWS_1252.decode(new Uint8Array([b]));
+  if (ch.charCodeAt(0) !== b) BACK_TO_BYTE.set(ch, String.fromCharCode(b));
+}
+const ABOVE_LATIN1 = /[\u0100-\uffff]/g;
 
 /** Bytes → binary string (each char code is one byte). Not a charset decode. */
 export function bytesToBinary(bytes: Uint8Array): string {
-  // Small chunks joined once: twice as fast as growing one string (measured in bench/).
-  const parts: string[] = [];
-  for (let i = 0; i < bytes.length; i += CHUNK) {
-    parts.push(String.fromCharCode.apply(null, bytes.subarray(i, i + CHUNK) as unknown as number[]));
-  }
-  return parts.join("");
+  const text = WINDOWS_1252.decode(bytes);
+  ABOVE_LATIN1.lastIndex = 0;
+  return ABOVE_LATIN1.test(text) ? text.replace(ABOVE_LATIN1, (ch) => BACK_TO_BYTE.get(ch) ?? ch) : text;
 }
 
 /** Binary string → bytes. Chars above 0xFF are a programming error and are masked. */
 export function binaryToBytes(binary: string): Uint8Array {
+  if (!/[^\x00-\x7f]/.test(binary)) return new TextEncoder().encode(binary);
   const out = new Uint8Array(binary.length);
   for (let i = 0; i < binary.length; i++) out[i] = binary.charCodeAt(i) & 0xff;
   return out;

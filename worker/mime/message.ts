@@ -5,24 +5,22 @@
 import { binaryToBytes, bytesToBinary, concatBytes } from "./bytes";
 import { parseMime, type MimeNode } from "./mime-tree";
 import type { Edit } from "./rewrite-body";
+import { ByteSource, isCrlf, type Source } from "./source";
 
 export interface ParsedMessage {
-  /** The message as a binary string with CRLF line ends. */
-  src: string;
+  /** The message with CRLF line ends, read in place. */
+  src: Source;
   /** The same bytes (the original buffer when it was already CRLF). */
   bytes: Uint8Array;
   root: MimeNode;
 }
 
 export function parseMessage(raw: Uint8Array): ParsedMessage {
-  let src = bytesToBinary(raw);
   let bytes = raw;
   // RFC 5322 §2.3: lines end in CRLF. Mail stored with bare LF (or CR) is canonicalised first;
   // base64 and quoted-printable content decode to the same bytes either way.
-  if (/\r(?!\n)|(?<!\r)\n/.test(src)) {
-    src = src.replace(/\r\n|\r|\n/g, "\r\n");
-    bytes = binaryToBytes(src);
-  }
+  if (!isCrlf(raw)) bytes = binaryToBytes(bytesToBinary(raw).replace(/\r\n|\r|\n/g, "\r\n"));
+  const src = new ByteSource(bytes);
   return { src, bytes, root: parseMime(src) };
 }
 

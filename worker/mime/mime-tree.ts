@@ -4,6 +4,7 @@
  */
 import { parseHeaderBlock, headerValue, type HeaderField } from "./headers";
 import { parseStructured, type StructuredValue } from "./params";
+import type { Source } from "./source";
 
 export interface MimeNode {
   start: number;
@@ -33,12 +34,12 @@ export class MimeLimitError extends Error {}
 const MESSAGE_TYPES = new Set(["message/rfc822", "message/global"]);
 
 /** Parses a message; `depth` counts the levels it is already nested in (encoded message/rfc822). */
-export function parseMime(src: string, depth = 0): MimeNode {
+export function parseMime(src: Source, depth = 0): MimeNode {
   const counter = { parts: 0 };
   return parseNode(src, 0, src.length, depth, "text/plain", counter);
 }
 
-function parseNode(src: string, start: number, end: number, depth: number, defaultType: string, counter: { parts: number }): MimeNode {
+function parseNode(src: Source, start: number, end: number, depth: number, defaultType: string, counter: { parts: number }): MimeNode {
   counter.parts++;
   if (depth > LIMITS.depth || counter.parts > LIMITS.parts) throw new MimeLimitError(`more than ${LIMITS.depth} levels or ${LIMITS.parts} parts`);
   let headerEnd: number;
@@ -83,7 +84,7 @@ function parseNode(src: string, start: number, end: number, depth: number, defau
  * it belongs to the delimiter. Returns the [start, end) of each body part, or null when the
  * boundary never occurs.
  */
-function splitMultipart(src: string, bodyStart: number, end: number, boundary: string): [number, number][] | null {
+function splitMultipart(src: Source, bodyStart: number, end: number, boundary: string): [number, number][] | null {
   const delimiter = `--${boundary}`;
   const positions: { at: number; after: number; close: boolean }[] = [];
   let search = bodyStart;
@@ -101,7 +102,7 @@ function splitMultipart(src: string, bodyStart: number, end: number, boundary: s
     const lineEnd = src.indexOf("\r\n", cursor);
     const stop = lineEnd < 0 || lineEnd > end ? end : lineEnd;
     // Only transport padding may follow a delimiter on its line.
-    if (/^[ \t]*$/.test(src.slice(cursor, stop))) {
+    if (isPadding(src, cursor, stop)) {
       positions.push({ at, after: Math.min(stop + 2, end), close });
       if (close) break;
     }
@@ -117,4 +118,10 @@ function splitMultipart(src: string, bodyStart: number, end: number, boundary: s
     ranges.push([current.after, partEnd]);
   }
   return ranges;
+}
+
+/** Only spaces and tabs in [start, end): read in bounded slices, so a long run costs no more than its length. */
+function isPadding(src: Source, start: number, end: number): boolean {
+  for (let at = start; at < end; at += 4096) if (!/^[ \t]*$/.test(src.slice(at, Math.min(end, at + 4096)))) return false;
+  return true;
 }

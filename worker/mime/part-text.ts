@@ -1,6 +1,7 @@
 /** Reading a leaf part's text: transfer decoding and charset detection. */
 import { decodeCharset, normalizeCharset } from "./charset";
 import type { MimeNode } from "./mime-tree";
+import type { Source } from "./source";
 import { decodeBase64, decodeQuotedPrintable } from "./transfer-encoding";
 
 export function decodeTransfer(body: string, encoding: string): string {
@@ -29,7 +30,7 @@ export function detectCharset(node: MimeNode, bytes: string, html: boolean): str
 
 
 /** A leaf part's content as text. */
-export function partText(src: string, node: MimeNode): string {
+export function partText(src: Source, node: MimeNode): string {
   const bytes = decodeTransfer(src.slice(node.bodyStart, node.end), node.encoding);
   return decodeCharset(bytes, detectCharset(node, bytes, node.contentType.value === "text/html"));
 }

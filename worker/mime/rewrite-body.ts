@@ -11,6 +11,7 @@ import { decodeEncodedWords, encodeWords, hasEncodedWords } from "./encoded-word
 import { formatHeader, headerValue, type HeaderField } from "./headers";
 import { parseStructured } from "./params";
 import { parseMime, type MimeNode } from "./mime-tree";
+import type { Source } from "./source";
 import { decodeTransfer, detectCharset } from "./part-text";
 import { encodeBase64, encodeQuotedPrintable } from "./transfer-encoding";
 
@@ -48,7 +49,7 @@ function textKind(node: MimeNode): TextKind | null {
  * Rewrites `node`'s body, pushing edits. Returns the changes the node's own header block
  * needs; the caller applies them (the top-level block is rebuilt by the direction's policy).
  */
-export function rewriteBody(src: string, node: MimeNode, resolve: AddressResolver, edits: Edit[], depth = 0): ContentChange {
+export function rewriteBody(src: Source, node: MimeNode, resolve: AddressResolver, edits: Edit[], depth = 0): ContentChange {
   if (node.opaque) {
     const body = src.slice(node.bodyStart, node.end);
     const next = replaceAddresses(body, resolve);
@@ -94,7 +95,7 @@ function replaceByKind(text: string, kind: TextKind, resolve: AddressResolver): 
   return kind === "calendar" ? replaceInCalendar(text, resolve) : replaceAddresses(text, resolve, { html: kind === "html" });
 }
 
-function rewriteTextPart(src: string, node: MimeNode, kind: TextKind, resolve: AddressResolver, edits: Edit[]): ContentChange {
+function rewriteTextPart(src: Source, node: MimeNode, kind: TextKind, resolve: AddressResolver, edits: Edit[]): ContentChange {
   const body = src.slice(node.bodyStart, node.end);
   const bytes = decodeTransfer(body, node.encoding);
   const charset = detectCharset(node, bytes, kind === "html");
@@ -127,7 +128,7 @@ function rewriteTextPart(src: string, node: MimeNode, kind: TextKind, resolve: A
 }
 
 /** message/rfc822 sent base64 or quoted-printable: decode, rewrite the inner message, re-encode. */
-function rewriteEncodedMessage(src: string, node: MimeNode, resolve: AddressResolver, edits: Edit[], depth: number): ContentChange {
+function rewriteEncodedMessage(src: Source, node: MimeNode, resolve: AddressResolver, edits: Edit[], depth: number): ContentChange {
   const body = src.slice(node.bodyStart, node.end);
   const inner = decodeTransfer(body, node.encoding).replace(/\r?\n/g, "\r\n");
   const next = rewriteMessageText(inner, resolve, depth);
@@ -158,7 +159,7 @@ function withCharset(node: MimeNode, charset: string): string {
  * message (resolve given) — when any field names an address the resolver replaces.
  * Returns null when the block stays as it was.
  */
-export function rewriteHeaderBlock(src: string, node: MimeNode, change: ContentChange, resolve: AddressResolver | null): string | null {
+export function rewriteHeaderBlock(src: Source, node: MimeNode, change: ContentChange, resolve: AddressResolver | null): string | null {
   let changed = false;
   const lines = node.fields.map((field) => {
     if (field.key === "content-type" && change.contentType) {

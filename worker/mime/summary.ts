@@ -6,6 +6,7 @@ import { headerValue } from "./headers";
 import type { MimeNode } from "./mime-tree";
 import { parseStructured } from "./params";
 import { partText } from "./part-text";
+import type { Source } from "./source";
 
 export interface AttachmentInfo {
   filename: string | null;
@@ -25,7 +26,7 @@ function decodedSize(node: MimeNode): number {
   return node.encoding === "base64" ? Math.floor((length * 57) / 78) : length;
 }
 
-export function summarize(src: string, root: MimeNode): MessageSummary {
+export function summarize(src: Source, root: MimeNode): MessageSummary {
   const summary: MessageSummary = { text: "", html: "", attachments: [] };
   const visit = (node: MimeNode) => {
     if (node.children.length) return node.children.forEach(visit);

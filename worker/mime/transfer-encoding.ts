@@ -49,15 +49,15 @@ export function encodeQuotedPrintable(binary: string): string {
   const n = binary.length;
   for (let i = 0; i < n; i++) {
     const code = binary.charCodeAt(i) & 0xff;
-    if (code === 0x0a || (code === 0x0d && binary.charCodeAt(i + 1) === 0x0a)) {
+    if (code === 0x0a || (code === 0x0d && i + 1 < n && binary.charCodeAt(i + 1) === 0x0a)) {
       if (code === 0x0d) i++;
       out[o++] = 0x0d;
       out[o++] = 0x0a;
       column = 0;
       continue;
     }
-    const next = binary.charCodeAt(i + 1);
-    const lineEnds = i + 1 >= n || next === 0x0a || next === 0x0d;
+    const next = i + 1 < n ? binary.charCodeAt(i + 1) : 0x0a;
+    const lineEnds = next === 0x0a || next === 0x0d;
     const literal = (code >= 0x21 && code <= 0x7e && code !== 0x3d && !(code === 0x2e && column === 0)) || ((code === 0x20 || code === 0x09) && !lineEnds);
     const width = literal ? 1 : 3;
     if (column + width > 75) {

@@ -18,12 +18,11 @@ function present(row: typeof publicAddresses.$inferSelect, recipientCount = 0) {
 }
 
 addresses.post("/", async (c) => {
-  requireAdmin(c);
+  const { accountId } = requireAdmin(c);
   const body = await readJson(c, createSchema);
   const [local, domain] = body.address.split("@");
   if (local.includes("+")) throw new ApiError("invalid_address", "A public address cannot contain a +tag: tags are ignored on delivery");
   if (/^r-/.test(local)) throw new ApiError("invalid_address", 'Local parts starting with "r-" are reserved for reverse aliases');
-  const { accountId } = requireAdmin(c);
   const { db } = c.var;
   const existing = await db.select({ id: publicAddresses.id }).from(publicAddresses).where(eq(publicAddresses.address, body.address));
   if (existing.length) throw new ApiError("address_exists", "This public address already exists", 409);

@@ -14,6 +14,13 @@ import { parseMessage } from "../mime/message";
 import type { AppEnv } from "./app-env";
 import { requireUser } from "./identity";
 import { readJson, singleLine } from "./validate";
+import { scrubDisplayName } from "../mime/address";
+import type { Keyring } from "../crypto/sealed";
+
+/** A stored name, scrubbed again on the way out: a name may once have been an address. */
+async function nameOf(ring: Keyring, sealed: string | null): Promise<string> {
+  return sealed ? scrubDisplayName(await ring.open(sealed)) : "";
+}
 
 /** Total size of attachments a web reply may carry (decoded bytes). */
 export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
@@ -29,7 +36,7 @@ conversations.get("/", async (c) => {
   const items = await Promise.all(
     rows.map(async (r) => ({
       id: r.aliasId,
-      contactName: r.contactNameEnc ? await c.var.ring.open(r.contactNameEnc) : "",
+      contactName: await nameOf(c.var.ring, r.contactNameEnc),
       alias: `${r.localPart}@${r.aliasDomain}`,
       publicAddress: r.publicAddress,
       publicName: r.publicName,
@@ -50,7 +57,7 @@ conversations.get("/:id", async (c) => {
   const { ring } = c.var;
   const rows = await threadMessages(c.var.db, conversation.aliasId);
   await markRead(c.var.db, conversation.aliasId);
-  const contactName = conversation.contactNameEnc ? await ring.open(conversation.contactNameEnc) : "";
+  const contactName = await nameOf(ring, conversation.contactNameEnc);
   return c.json({
     id: conversation.aliasId,
     contactName,
@@ -64,7 +71,7 @@ conversations.get("/:id", async (c) => {
         subject: m.subject,
         createdAt: m.createdAt,
         unread: m.direction === "inbound" && m.readAt === null,
-        fromName: m.direction === "inbound" ? (m.fromNameEnc ? await ring.open(m.fromNameEnc) : contactName) : "",
+        fromName: m.direction === "inbound" ? (await nameOf(ring, m.fromNameEnc)) || contactName : "",
         text: m.textEnc ? await ring.open(m.textEnc) : "",
         html: m.htmlEnc ? await ring.open(m.htmlEnc) : "",
         attachments: JSON.parse(m.attachments ?? "[]"),
@@ -102,7 +109,7 @@ conversations.post("/:id/messages", async (c) => {
   // Written as the recipient's own mail client would write it, then relayed like one.
   const msg = createMimeMessage();
   msg.setSender({ addr: email });
-  msg.setRecipient({ name: conversation.contactNameEnc ? await c.var.ring.open(conversation.contactNameEnc) : "", addr: alias });
+  msg.setRecipient({ name: await nameOf(c.var.ring, conversation.contactNameEnc), addr: alias });
   msg.setSubject(body.subject ?? (last ? (/^re:/i.test(last.subject) ? last.subject : `Re: ${last.subject}`) : "(no subject)"));
   if (last) {
     msg.setHeader("In-Reply-To", last.relayMessageId);

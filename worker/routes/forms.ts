@@ -120,7 +120,10 @@ formPosts.options("/:formId", async (c) => {
 
 formPosts.post("/:formId", async (c) => {
   const { form, pa } = await loadForm(c, c.req.param("formId"));
-  if (!cors(c, JSON.parse(form.allowedOrigins))) throw new ApiError("origin_not_allowed", "This origin may not post to the form", 403);
+  // CORS governs scripts (JSON posts); a plain HTML form on any site may post, and the
+  // submitter's confirmation link keeps it from mailing anyone else.
+  const json = (c.req.header("content-type") ?? "").includes("application/json");
+  if (json && !cors(c, JSON.parse(form.allowedOrigins))) throw new ApiError("origin_not_allowed", "This origin may not post to the form", 403);
   const submission = await readSubmission(c);
   const raw = compose(form, pa, submission);
   let status: "delivered" | "pending-confirmation";
@@ -168,9 +171,11 @@ async function deliver(c: Context<AppEnv>, publicAddress: string, email: string,
 formPosts.get("/confirm/:token", async (c) => {
   const token = c.req.param("token");
   const hash = /^[a-z2-7]{20,64}$/.test(token) ? await sha256Hex(token) : "";
-  const [pending] = hash ? await c.var.db.delete(pendingSubmissions).where(and(eq(pendingSubmissions.tokenHash, hash), gt(pendingSubmissions.expiresAt, Date.now()))).returning() : [];
+  const [pending] = hash ? await c.var.db.select().from(pendingSubmissions).where(and(eq(pendingSubmissions.tokenHash, hash), gt(pendingSubmissions.expiresAt, Date.now()))) : [];
   if (!pending) throw new ApiError("invalid_token", "This confirmation link is invalid, expired or already used", 404);
   const { form, pa } = await loadForm(c, pending.formId);
+  // Deliver first, forget after: a failure leaves the link usable again.
   await deliver(c, pa.address, await c.var.ring.open(pending.emailEnc), await openRaw(c.var.ring, pending.rawEnc));
+  await c.var.db.delete(pendingSubmissions).where(eq(pendingSubmissions.tokenHash, hash));
   return c.redirect(form.thankYouUrl ?? `/f/${form.id}/thanks`, 303);
 });

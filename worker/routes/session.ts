@@ -4,7 +4,7 @@
  * request is the same whether or not the address may sign in (no user enumeration); the lookup
  * and the mail happen after the response.
  */
-import { and, eq, gt } from "drizzle-orm";
+import { and, eq, gt, isNotNull } from "drizzle-orm";
 import { Hono } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
@@ -36,7 +36,7 @@ async function sendSignInLink(vars: AppEnv["Variables"], email: string): Promise
     .select({ accountId: publicAddresses.accountId, address: publicAddresses.address })
     .from(recipients)
     .innerJoin(publicAddresses, eq(publicAddresses.id, recipients.publicAddressId))
-    .where(eq(recipients.emailHash, emailHash));
+    .where(and(eq(recipients.emailHash, emailHash), isNotNull(recipients.verifiedAt)));
   if (!recipient) return;
   await db.insert(users).values({ id: randomToken(), accountId: recipient.accountId, emailHash, emailEnc: await ring.seal(email) }).onConflictDoNothing();
   const [user] = await db.select({ id: users.id }).from(users).where(and(eq(users.accountId, recipient.accountId), eq(users.emailHash, emailHash)));

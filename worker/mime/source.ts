@@ -1,0 +1,54 @@
+/**
+ * What the MIME parser reads: a message as a sequence of bytes addressed by offset. A binary
+ * string (one char per byte) is one; `ByteSource` is the other — it searches the bytes in place
+ * and turns only the ranges it is asked for into strings, so a 25 MiB attachment is never
+ * converted, decoded or copied before the final render.
+ */
+import { bytesToBinary } from "./bytes";
+
+export interface Source {
+  readonly length: number;
+  /** The bytes in [start, end) as a binary string. */
+  slice(start: number, end?: number): string;
+  indexOf(needle: string, from?: number): number;
+  startsWith(needle: string, at: number): boolean;
+}
+
+export class ByteSource implements Source {
+  constructor(readonly bytes: Uint8Array) {}
+
+  get length(): number {
+    return this.bytes.length;
+  }
+
+  slice(start: number, end = this.bytes.length): string {
+    return bytesToBinary(this.bytes.subarray(start, end));
+  }
+
+  startsWith(needle: string, at: number): boolean {
+    if (at < 0 || at + needle.length > this.bytes.length) return false;
+    for (let i = 0; i < needle.length; i++) if (this.bytes[at + i] !== needle.charCodeAt(i)) return false;
+    return true;
+  }
+
+  indexOf(needle: string, from = 0): number {
+    // Anchor on the first character that is not a line end: "\r" starts every line, while a
+    // boundary's "-" never occurs in base64, so the native byte search skips whole attachments.
+    let k = 0;
+    while (k < needle.length - 1 && (needle[k] === "\r" || needle[k] === "\n")) k++;
+    const anchor = needle.charCodeAt(k);
+    for (let i = this.bytes.indexOf(anchor, from + k); i >= 0; i = this.bytes.indexOf(anchor, i + 1)) {
+      if (this.startsWith(needle, i - k)) return i - k;
+    }
+    return -1;
+  }
+}
+
+/**
+ * True when no line ends in a bare LF (RFC 5322 §2.3). A bare CR inside a line is left alone:
+ * it ends no line for any parser the relay or a client uses.
+ */
+export function isCrlf(bytes: Uint8Array): boolean {
+  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) if (i === 0 || bytes[i - 1] !== 0x0d) return false;
+  return true;
+}
