@@ -201,3 +201,18 @@ export const pendingSubmissions = sqliteTable("pending_submissions", {
   expiresAt: integer("expires_at").notNull(),
   createdAt: integer("created_at").notNull().default(now),
 });
+
+/** Every admin action: who, what, when, from which address (IP). Kept for the account's life. */
+export const auditLog = sqliteTable(
+  "audit_log",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id").notNull().references(() => accounts.id, { onDelete: "cascade" }),
+    actor: text("actor").notNull(),
+    action: text("action").notNull(),
+    target: text("target").notNull().default(""),
+    ip: text("ip").notNull().default(""),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [index("audit_account_time").on(t.accountId, t.createdAt)],
+);

@@ -14,6 +14,7 @@ import { identify } from "./routes/identity";
 import { session, authCallback } from "./routes/session";
 import { conversations } from "./routes/conversations";
 import { formAdmin, formPosts } from "./routes/forms";
+import { auditCsv, auditRoutes } from "./routes/audit";
 
 export const app = new Hono<AppEnv>();
 
@@ -38,6 +39,8 @@ app.route("/auth", authCallback);
 app.route("/api/conversations", conversations);
 app.route("/api/addresses/:id/forms", formAdmin);
 app.route("/f", formPosts);
+app.get("/api/audit.csv", auditCsv);
+app.route("/api/audit", auditRoutes);
 
 app.notFound((c) => c.json(errorBody("not_found", "No such route"), 404));
 

@@ -8,6 +8,7 @@ import { ApiError } from "../errors";
 import type { AppEnv } from "./app-env";
 import { requireAdmin } from "./identity";
 import { emailField, readJson, singleLine } from "./validate";
+import { record } from "./audit";
 
 const createSchema = z.strictObject({ address: emailField, displayName: singleLine(100).default("") });
 
@@ -27,6 +28,7 @@ addresses.post("/", async (c) => {
   const existing = await db.select({ id: publicAddresses.id }).from(publicAddresses).where(eq(publicAddresses.address, body.address));
   if (existing.length) throw new ApiError("address_exists", "This public address already exists", 409);
   const [row] = await db.insert(publicAddresses).values({ id: randomToken(), accountId, address: body.address, domain, displayName: body.displayName }).returning();
+  await record(c, "address.create", row.id);
   return c.json(present(row), 201);
 });
 
@@ -49,5 +51,22 @@ addresses.delete("/:id", async (c) => {
   const [row] = await db.select().from(publicAddresses).where(and(eq(publicAddresses.id, c.req.param("id")), eq(publicAddresses.accountId, accountId)));
   if (!row) throw new ApiError("not_found", "No such public address", 404);
   await deletePublicAddress(db, ring, row.id);
+  await record(c, "address.delete", row.id);
   return c.body(null, 204);
+});
+
+const patchSchema = z.strictObject({
+  displayName: singleLine(100).optional(),
+  status: z.enum(["active", "disabled"]).optional(),
+  retentionDays: z.number().int().min(1).max(3650).optional(),
+});
+
+/** Rename, disable (mail is then refused with a clear reason) or change the retention window. */
+addresses.patch("/:id", async (c) => {
+  const { accountId } = requireAdmin(c);
+  const body = await readJson(c, patchSchema);
+  const [row] = await c.var.db.update(publicAddresses).set(body).where(and(eq(publicAddresses.id, c.req.param("id")), eq(publicAddresses.accountId, accountId))).returning();
+  if (!row) throw new ApiError("not_found", "No such public address", 404);
+  await record(c, `address.update:${Object.keys(body).sort().join(",")}`, row.id);
+  return c.json(present(row));
 });

@@ -19,6 +19,7 @@ import { binaryToBytes, utf8ToBinary } from "../mime/bytes";
 import { parseMessage } from "../mime/message";
 import type { AppEnv } from "./app-env";
 import { requireAdmin } from "./identity";
+import { record } from "./audit";
 import { emailField, readJson, singleLine } from "./validate";
 
 const CONFIRM_TTL = 24 * 60 * 60 * 1000;
@@ -41,6 +42,7 @@ formAdmin.post("/", async (c) => {
   const body = await readJson(c, createSchema);
   const id = randomToken(10);
   await c.var.db.insert(forms).values({ id, publicAddressId: pa.id, name: body.name, allowedOrigins: JSON.stringify(body.allowedOrigins.map((o) => new URL(o).origin)), thankYouUrl: body.thankYouUrl ?? null, confirmSubmitter: body.confirmSubmitter });
+  await record(c, "form.create", id);
   return c.json({ id, postUrl: `${c.var.config.appUrl}/f/${id}`, ...body }, 201);
 });
 

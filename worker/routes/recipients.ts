@@ -9,6 +9,7 @@ import { queueVerificationMail } from "../mail/verification";
 import type { AppEnv } from "./app-env";
 import { requireAdmin } from "./identity";
 import { emailField, readJson } from "./validate";
+import { record } from "./audit";
 
 const addSchema = z.strictObject({ email: emailField });
 
@@ -22,19 +23,46 @@ async function ownedAddress(c: Context<AppEnv>, id: string) {
   return row;
 }
 
+async function invite(c: Context<AppEnv>, pa: typeof publicAddresses.$inferSelect, email: string): Promise<string> {
+  if (email.split("@")[1] === pa.domain) throw new ApiError("invalid_address", "A recipient must be a private mailbox outside the relay's domain");
+  const { db, ring } = c.var;
+  const token = randomToken(20);
+  const id = randomToken();
+  await db.insert(recipients).values({ id, publicAddressId: pa.id, emailHash: await ring.index(email), emailEnc: await ring.seal(email), verifyTokenHash: await sha256Hex(token) });
+  await queueVerificationMail(c.var, c.executionCtx, { publicAddress: pa, recipientId: id, email, token });
+  await record(c, "recipient.invite", id);
+  return id;
+}
+
 recipientRoutes.post("/", async (c) => {
   const pa = await ownedAddress(c, c.req.param("id")!);
   const { email } = await readJson(c, addSchema);
-  if (email.split("@")[1] === pa.domain) throw new ApiError("invalid_address", "A recipient must be a private mailbox outside the relay's domain");
-  const { db, ring } = c.var;
-  const emailHash = await ring.index(email);
-  const existing = await db.select({ id: recipients.id }).from(recipients).where(and(eq(recipients.publicAddressId, pa.id), eq(recipients.emailHash, emailHash)));
+  const emailHash = await c.var.ring.index(email);
+  const existing = await c.var.db.select({ id: recipients.id }).from(recipients).where(and(eq(recipients.publicAddressId, pa.id), eq(recipients.emailHash, emailHash)));
   if (existing.length) throw new ApiError("recipient_exists", "This recipient is already on the address", 409);
-  const token = randomToken(20);
-  const id = randomToken();
-  await db.insert(recipients).values({ id, publicAddressId: pa.id, emailHash, emailEnc: await ring.seal(email), verifyTokenHash: await sha256Hex(token) });
-  await queueVerificationMail(c.var, c.executionCtx, { publicAddress: pa, recipientId: id, email, token });
-  return c.json({ id, email, verified: false }, 201);
+  return c.json({ id: await invite(c, pa, email), email, verified: false }, 201);
+});
+
+const rotateSchema = z.strictObject({ emails: z.array(emailField).min(1).max(200) });
+
+/**
+ * Rotation (a PTA's new officers in April): the set becomes exactly these addresses — new ones
+ * are invited, missing ones removed with everything of their conversations, the rest kept.
+ */
+recipientRoutes.put("/", async (c) => {
+  const pa = await ownedAddress(c, c.req.param("id")!);
+  const { emails } = await readJson(c, rotateSchema);
+  const wanted = new Map(await Promise.all([...new Set(emails)].map(async (e) => [await c.var.ring.index(e), e] as const)));
+  const current = await c.var.db.select({ id: recipients.id, emailHash: recipients.emailHash }).from(recipients).where(eq(recipients.publicAddressId, pa.id));
+  const removed = current.filter((r) => !wanted.has(r.emailHash));
+  for (const r of removed) {
+    await deleteRecipient(c.var.db, c.var.ring, r.id);
+    await record(c, "recipient.remove", r.id);
+  }
+  const kept = current.filter((r) => wanted.has(r.emailHash));
+  const added: string[] = [];
+  for (const [hash, email] of wanted) if (!kept.some((k) => k.emailHash === hash)) added.push(await invite(c, pa, email));
+  return c.json({ added: added.length, removed: removed.length, kept: kept.length });
 });
 
 recipientRoutes.get("/", async (c) => {
@@ -48,5 +76,6 @@ recipientRoutes.delete("/:rid", async (c) => {
   const [row] = await c.var.db.select({ id: recipients.id }).from(recipients).where(and(eq(recipients.id, c.req.param("rid")), eq(recipients.publicAddressId, pa.id)));
   if (!row) throw new ApiError("not_found", "No such recipient", 404);
   await deleteRecipient(c.var.db, c.var.ring, row.id);
+  await record(c, "recipient.remove", row.id);
   return c.body(null, 204);
 });
