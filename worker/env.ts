@@ -14,6 +14,9 @@ export interface Env {
   ALIAS_DOMAIN?: string;
   AUTHSERV_ID?: string;
   MAX_MESSAGE_BYTES?: string;
+  /** Cloudflare Access mode: the team domain (e.g. "acme.cloudflareaccess.com") and the app's AUD tag. */
+  ACCESS_TEAM_DOMAIN?: string;
+  ACCESS_AUD?: string;
 }
 
 export type MailerName = "outbox" | "cloudflare";
@@ -30,6 +33,8 @@ export interface Config {
   adminToken: string;
   dataKey: string;
   dataKeyId: string;
+  /** Set when Cloudflare Access mode is on. */
+  access: { teamDomain: string; audience: string } | null;
 }
 
 const DEFAULT_MAX_BYTES = 25 * 1024 * 1024;
@@ -56,5 +61,6 @@ export function getConfig(env: Env): Config {
     adminToken: env.ADMIN_TOKEN ?? "",
     dataKey: env.DATA_KEY,
     dataKeyId: env.DATA_KEY_ID ?? "k1",
+    access: env.ACCESS_TEAM_DOMAIN && env.ACCESS_AUD ? { teamDomain: env.ACCESS_TEAM_DOMAIN.replace(/^https?:\/\//, "").replace(/\/+$/, ""), audience: env.ACCESS_AUD } : null,
   };
 }

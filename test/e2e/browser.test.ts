@@ -123,6 +123,23 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in Chromium", () => {
       expect(email.attachments.map((a) => a.filename)).toEqual(["memo.txt"]);
       expect(email.text).toContain("info@relay.example.jp");
       expect(await findLeaks(new Uint8Array(bytes), ["staff.one@example.net", "staff.two@example.net"])).toEqual([]);
+      if (lang === "en") {
+        // Simple rich text: bold via the toolbar, sent as sanitised HTML next to the text.
+        await page.getByRole("checkbox", { name: "Rich text" }).check();
+        const editor = page.getByRole("textbox", { name: "Message" });
+        await editor.click();
+        await page.keyboard.type("Plain then ");
+        await page.getByRole("button", { name: "Bold" }).click();
+        await page.keyboard.type("bold words");
+        const beforeRich = (await outbox()).length;
+        await page.getByRole("button", { name: "Send", exact: true }).click();
+        await page.getByRole("status").filter({ hasText: "Sent" }).waitFor();
+        const richItems = await outbox();
+        const rich = richItems.slice(0, richItems.length - beforeRich).find((o) => o.kind === "relay")!;
+        const parsed = await PostalMime.parse(Buffer.from(rich.rawBase64, "base64"));
+        expect(parsed.html).toMatch(/<b>bold words<\/b>/);
+        expect(parsed.text).toContain("Plain then bold words");
+      }
       await context.close();
     });
   }

@@ -3,10 +3,12 @@
  * Cookie-authenticated changes must carry the X-Kakuremino header: a cross-site form cannot
  * set it, and a cross-site fetch cannot without a CORS preflight we never grant (CSRF).
  */
-import { and, eq, gt } from "drizzle-orm";
+import { and, eq, gt, isNotNull } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
-import { sessions, users } from "../../db/schema";
+import { publicAddresses, recipients, sessions, users } from "../../db/schema";
+import { accessEmail } from "./access";
+import { randomToken } from "../crypto/tokens";
 import { sha256Hex } from "../crypto/tokens";
 import { ApiError } from "../errors";
 import type { AppEnv } from "./app-env";
@@ -26,6 +28,12 @@ export const identify: MiddlewareHandler<AppEnv> = async (c, next) => {
   if (bearer) {
     if (!adminToken || !(await sameSecret(bearer, adminToken))) throw new ApiError("unauthorized", "A valid bearer token is required", 401);
     c.set("identity", { kind: "admin", accountId: "acct_default" });
+    return next();
+  }
+  if (c.var.config.access) {
+    const email = await accessEmail(c.req.header("cf-access-jwt-assertion"), c.var.config.access);
+    const user = email ? await userForAccess(c, email) : null;
+    if (user) c.set("identity", { kind: "user", ...user, sessionId: "" });
     return next();
   }
   const token = getCookie(c, SESSION_COOKIE);
@@ -51,4 +59,19 @@ export function requireUser(c: Context<AppEnv>) {
   if (identity?.kind !== "user") throw new ApiError("unauthenticated", "Sign in first", 401);
   if (c.req.method !== "GET" && c.req.header(CSRF_HEADER) !== "1") throw new ApiError("csrf", `Missing ${CSRF_HEADER} header`, 403);
   return identity;
+}
+
+/** The user an Access identity maps to: only a verified recipient's address is one. */
+async function userForAccess(c: Context<AppEnv>, email: string) {
+  const { db, ring } = c.var;
+  const emailHash = await ring.index(email);
+  const [recipient] = await db
+    .select({ accountId: publicAddresses.accountId })
+    .from(recipients)
+    .innerJoin(publicAddresses, eq(publicAddresses.id, recipients.publicAddressId))
+    .where(and(eq(recipients.emailHash, emailHash), isNotNull(recipients.verifiedAt)));
+  if (!recipient) return null;
+  await db.insert(users).values({ id: randomToken(), accountId: recipient.accountId, emailHash, emailEnc: await ring.seal(email) }).onConflictDoNothing();
+  const [user] = await db.select().from(users).where(and(eq(users.accountId, recipient.accountId), eq(users.emailHash, emailHash)));
+  return { userId: user.id, accountId: user.accountId, emailHash: user.emailHash, emailEnc: user.emailEnc, role: user.role };
 }

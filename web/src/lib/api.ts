@@ -96,7 +96,7 @@ export const api = {
   signOut: () => request<void>("POST", "/api/session/sign-out"),
   conversations: (q: string, offset: number) => request<{ total: number; offset: number; items: Conversation[] }>("GET", `/api/conversations?q=${encodeURIComponent(q)}&offset=${offset}&limit=50`),
   thread: (id: string) => request<Thread>("GET", `/api/conversations/${encodeURIComponent(id)}`),
-  send: (id: string, body: { subject?: string; text: string; attachments: OutgoingAttachment[] }, onProgress: (f: number) => void) =>
+  send: (id: string, body: { subject?: string; text: string; html?: string; attachments: OutgoingAttachment[] }, onProgress: (f: number) => void) =>
     upload<{ id: string; state: string }>(`/api/conversations/${encodeURIComponent(id)}/messages`, body, onProgress),
 };
 

@@ -64,7 +64,7 @@ export class InboxState {
     return `${text}\n\n${quoteFrom.name}:\n${quoted}\n`;
   }
 
-  async send(input: { subject?: string; text: string; attachments: OutgoingAttachment[] }): Promise<boolean> {
+  async send(input: { subject?: string; text: string; html?: string; attachments: OutgoingAttachment[] }): Promise<boolean> {
     if (!this.thread) return false;
     const size = input.attachments.reduce((n, a) => n + Math.floor((a.contentBase64.length * 3) / 4), 0);
     if (size > MAX_ATTACHMENT_BYTES) {
