@@ -14,8 +14,8 @@ function thread(id: string): Thread {
 
 function fakeApi(items: Conversation[]) {
   return {
-    conversations: vi.fn(async (q: string, offset: number) => {
-      const matching = items.filter((c) => c.subject.includes(q));
+    conversations: vi.fn(async (q: string, offset: number, address = "") => {
+      const matching = items.filter((c) => c.subject.includes(q) && (!address || c.publicAddress === address));
       return { total: matching.length, offset, items: matching.slice(offset, offset + 2) };
     }),
     thread: vi.fn(async (id: string) => thread(id)),
@@ -38,8 +38,11 @@ describe("InboxState", () => {
     expect(inbox.items.map((c) => c.id)).toEqual(["a", "b", "c"]);
     expect(inbox.hasMore).toBe(false);
     await inbox.search("見積");
-    expect(api.conversations).toHaveBeenLastCalledWith("見積", 0);
+    expect(api.conversations).toHaveBeenLastCalledWith("見積", 0, "");
     expect(inbox.items.map((c) => c.id)).toEqual(["a", "c"]);
+    await inbox.showAddress("other@relay.example.jp");
+    expect(api.conversations).toHaveBeenLastCalledWith("見積", 0, "other@relay.example.jp");
+    expect(inbox.items).toEqual([]);
   });
 
   it("moves with j/k within bounds and clears the unread count of what it opens", async () => {

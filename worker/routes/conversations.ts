@@ -30,6 +30,7 @@ export const conversations = new Hono<AppEnv>();
 conversations.get("/", async (c) => {
   const user = requireUser(c);
   const q = (c.req.query("q") ?? "").trim().toLowerCase();
+  const address = (c.req.query("address") ?? "").trim().toLowerCase();
   const offset = Math.max(0, Number(c.req.query("offset") ?? 0) || 0);
   const limit = Math.min(100, Math.max(1, Number(c.req.query("limit") ?? 50) || 50));
   const rows = await listConversations(c.var.db, user.emailHash);
@@ -46,7 +47,7 @@ conversations.get("/", async (c) => {
       messageCount: r.messageCount,
     })),
   );
-  const matching = q ? items.filter((i) => i.subject.toLowerCase().includes(q) || i.contactName.toLowerCase().includes(q)) : items;
+  const matching = items.filter((i) => (!address || i.publicAddress === address) && (!q || i.subject.toLowerCase().includes(q) || i.contactName.toLowerCase().includes(q)));
   return c.json({ total: matching.length, offset, items: matching.slice(offset, offset + limit) });
 });
 

@@ -49,6 +49,8 @@ describe("web API", () => {
     expect(list.items[0]).toMatchObject({ contactName: "Hanako Yamada", alias, subject: "Quote request", unread: 1 });
     expect((await (await api("GET", "/api/conversations?q=nothing-like-this", undefined, headers)).json()).total).toBe(0);
     expect((await (await api("GET", "/api/conversations?q=hanako", undefined, headers)).json()).total).toBe(1);
+    expect((await (await api("GET", `/api/conversations?address=${PUBLIC}`, undefined, headers)).json()).total).toBe(1);
+    expect((await (await api("GET", "/api/conversations?address=other@relay.example.jp", undefined, headers)).json()).total).toBe(0);
 
     const threadRes = await api("GET", `/api/conversations/${list.items[0].id}`, undefined, headers);
     const threadText = await threadRes.clone().text();

@@ -8,6 +8,8 @@ export const en = {
   linkInvalid: "That sign-in link is invalid or has expired. Ask for a new one.",
   signOut: "Sign out",
   language: "Language",
+  publicAddress: "Public address",
+  allAddresses: "All public addresses",
   conversations: "Conversations",
   search: "Search by subject or name",
   noConversations: "No conversations yet.",

@@ -10,6 +10,8 @@ export const ja: Messages = {
   linkInvalid: "サインイン用リンクが無効か期限切れです。もう一度リンクを送ってください。",
   signOut: "サインアウト",
   language: "言語",
+  publicAddress: "公開アドレス",
+  allAddresses: "すべての公開アドレス",
   conversations: "会話",
   search: "件名・名前で検索",
   noConversations: "まだ会話はありません。",

@@ -94,7 +94,8 @@ export const api = {
   me: () => request<Me>("GET", "/api/session/me"),
   requestLink: (email: string) => request<{ ok: boolean }>("POST", "/api/session/request", { email }),
   signOut: () => request<void>("POST", "/api/session/sign-out"),
-  conversations: (q: string, offset: number) => request<{ total: number; offset: number; items: Conversation[] }>("GET", `/api/conversations?q=${encodeURIComponent(q)}&offset=${offset}&limit=50`),
+  conversations: (q: string, offset: number, address = "") =>
+    request<{ total: number; offset: number; items: Conversation[] }>("GET", `/api/conversations?q=${encodeURIComponent(q)}&address=${encodeURIComponent(address)}&offset=${offset}&limit=50`),
   thread: (id: string) => request<Thread>("GET", `/api/conversations/${encodeURIComponent(id)}`),
   send: (id: string, body: { subject?: string; text: string; html?: string; attachments: OutgoingAttachment[] }, onProgress: (f: number) => void) =>
     upload<{ id: string; state: string }>(`/api/conversations/${encodeURIComponent(id)}/messages`, body, onProgress),

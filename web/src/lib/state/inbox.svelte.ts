@@ -7,6 +7,8 @@ export class InboxState {
   items = $state<Conversation[]>([]);
   total = $state(0);
   query = $state("");
+  /** The public address whose conversations are listed; "" for all of them. */
+  address = $state("");
   selectedId = $state<string | null>(null);
   thread = $state<Thread | null>(null);
   loading = $state(false);
@@ -23,7 +25,7 @@ export class InboxState {
     this.loading = true;
     this.error = "";
     try {
-      const page = await this.api.conversations(this.query, more ? this.items.length : 0);
+      const page = await this.api.conversations(this.query, more ? this.items.length : 0, this.address);
       this.items = more ? [...this.items, ...page.items] : page.items;
       this.total = page.total;
     } catch (e) {
@@ -35,6 +37,11 @@ export class InboxState {
 
   async search(query: string) {
     this.query = query;
+    await this.load();
+  }
+
+  async showAddress(address: string) {
+    this.address = address;
     await this.load();
   }
 
