@@ -133,7 +133,8 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in Chromium", () => {
         await page.keyboard.type("bold words");
         const beforeRich = (await outbox()).length;
         await page.getByRole("button", { name: "Send", exact: true }).click();
-        await page.getByRole("status").filter({ hasText: "Sent" }).waitFor();
+        // The "Sent" notice of the first reply is still shown: wait for the outbox instead.
+        await expect.poll(async () => (await outbox()).length, { timeout: 10_000 }).toBeGreaterThan(beforeRich);
         const richItems = await outbox();
         const rich = richItems.slice(0, richItems.length - beforeRich).find((o) => o.kind === "relay")!;
         const parsed = await PostalMime.parse(Buffer.from(rich.rawBase64, "base64"));
@@ -143,4 +144,22 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in Chromium", () => {
       await context.close();
     });
   }
+
+  it("works on a phone in dark mode: one pane at a time, readable contrast", async () => {
+    const context = await browser.newContext({ locale: "ja-JP", viewport: { width: 390, height: 844 }, colorScheme: "dark", isMobile: true, hasTouch: true });
+    const page = await context.newPage();
+    await signIn(page, "staff.two@example.net");
+    const row = page.getByRole("button", { name: /住所変更のお知らせ/ });
+    await row.waitFor();
+    expect(await page.evaluate(() => getComputedStyle(document.documentElement).colorScheme)).toContain("dark");
+    expect(await page.evaluate(() => getComputedStyle(document.documentElement).backgroundColor)).toBe("rgb(13, 17, 23)");
+    await row.tap();
+    await page.getByRole("button", { name: "戻る" }).waitFor();
+    expect(await row.isVisible()).toBe(false);
+    expect(await seriousViolations(page)).toEqual([]);
+    await page.screenshot({ path: path.join(SHOTS, "ja-phone-dark.png") });
+    await page.getByRole("button", { name: "戻る" }).tap();
+    await row.waitFor();
+    await context.close();
+  });
 });
