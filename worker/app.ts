@@ -27,6 +27,16 @@ app.use("*", async (c, next) => {
   await next();
 });
 
+// API answers are never framed, sniffed or cached, and carry no referrer.
+app.use("*", async (c, next) => {
+  await next();
+  c.header("X-Content-Type-Options", "nosniff");
+  c.header("Referrer-Policy", "no-referrer");
+  c.header("X-Frame-Options", "DENY");
+  if (c.req.path.startsWith("/api/")) c.header("Cache-Control", "no-store");
+  if (!c.res.headers.has("Content-Security-Policy")) c.header("Content-Security-Policy", "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'; base-uri 'none'; form-action 'self'");
+});
+
 app.use("/api/*", identify);
 
 app.get("/healthz", (c) => c.json({ ok: true }));

@@ -83,7 +83,8 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in Chromium", () => {
   for (const locale of ["ja-JP", "en-US"] as const) {
     const lang = locale.slice(0, 2);
     it(`signs in and answers a conversation with an attachment (${lang})`, async () => {
-      const context = await browser.newContext({ locale, viewport: { width: 1200, height: 800 } });
+      // bypassCSP only lets the test inject axe-core; the CSP itself is checked separately below.
+      const context = await browser.newContext({ locale, viewport: { width: 1200, height: 800 }, bypassCSP: true });
       const page = await context.newPage();
       await signIn(page, "staff.one@example.net");
 
@@ -145,8 +146,28 @@ describe.skipIf(!existsSync(CHROMIUM))("web UI in Chromium", () => {
     });
   }
 
+  it("serves the UI and the API with strict security headers", async () => {
+    const page = await fetch(`http://127.0.0.1:${PORT}/`);
+    expect(page.headers.get("content-security-policy")).toContain("frame-ancestors 'none'");
+    expect(page.headers.get("content-security-policy")).toContain("script-src 'self'");
+    expect(page.headers.get("x-content-type-options")).toBe("nosniff");
+    const api = await fetch(`http://127.0.0.1:${PORT}/api/session/me`);
+    expect(api.status).toBe(401);
+    expect(api.headers.get("cache-control")).toBe("no-store");
+    expect(api.headers.get("content-security-policy")).toContain("default-src 'none'");
+    // The app itself runs under its CSP (no bypass here).
+    const context = await browser.newContext({ locale: "en-US" });
+    const strict = await context.newPage();
+    const violations: string[] = [];
+    strict.on("console", (m) => m.text().includes("Content Security Policy") && violations.push(m.text()));
+    await strict.goto(URL);
+    await strict.getByRole("button", { name: "Mail me a sign-in link" }).waitFor();
+    expect(violations).toEqual([]);
+    await context.close();
+  });
+
   it("works on a phone in dark mode: one pane at a time, readable contrast", async () => {
-    const context = await browser.newContext({ locale: "ja-JP", viewport: { width: 390, height: 844 }, colorScheme: "dark", isMobile: true, hasTouch: true });
+    const context = await browser.newContext({ locale: "ja-JP", viewport: { width: 390, height: 844 }, colorScheme: "dark", isMobile: true, hasTouch: true, bypassCSP: true });
     const page = await context.newPage();
     await signIn(page, "staff.two@example.net");
     const row = page.getByRole("button", { name: /住所変更のお知らせ/ });
