@@ -14,6 +14,10 @@ export interface Env {
   ALIAS_DOMAIN?: string;
   AUTHSERV_ID?: string;
   MAX_MESSAGE_BYTES?: string;
+  /** Rate Limiting bindings: mail to reverse aliases per sending domain, sign-in requests and form posts per client. */
+  RL_ALIAS?: RateLimit;
+  RL_SIGNIN?: RateLimit;
+  RL_FORMS?: RateLimit;
   /** Cloudflare Access mode: the team domain (e.g. "acme.cloudflareaccess.com") and the app's AUD tag. */
   ACCESS_TEAM_DOMAIN?: string;
   ACCESS_AUD?: string;

@@ -11,6 +11,8 @@ export interface RelayContext {
   config: Config;
   mailer: Mailer;
   waitUntil(promise: Promise<unknown>): void;
+  /** Rate limiters, where configured. */
+  limits?: { alias?: RateLimit };
 }
 
 export interface InboundMail {

@@ -21,6 +21,7 @@ import { withoutSubaddress } from "../mime/addresses-in-text";
 import type { InboundMail, RelayContext, Verdict } from "./context";
 import { forwardToRecipients } from "./forward";
 import { relayReply } from "./reply";
+import { allowed } from "../rate-limit";
 
 export async function handleEmail(message: ForwardableEmailMessage, env: Env, ctx: ExecutionContext): Promise<Verdict> {
   const config = getConfig(env);
@@ -30,6 +31,7 @@ export async function handleEmail(message: ForwardableEmailMessage, env: Env, ct
     config,
     mailer: mailerFor(config, env),
     waitUntil: (p) => ctx.waitUntil(p),
+    limits: { alias: env.RL_ALIAS },
   };
   const verdict = await relayMessage(relay, message);
   if (verdict.kind === "rejected") {
@@ -54,6 +56,11 @@ async function relayMessage(relay: RelayContext, message: ForwardableEmailMessag
   }
   const localPart = rcptNormal.split("@")[0];
   const looksLikeAlias = /^r-/.test(localPart);
+  // Mail to reverse aliases is limited per sending domain: guessing aliases, or hammering one,
+  // meets a temporary refusal long before it costs anything.
+  if (looksLikeAlias && !(await allowed(relay.limits?.alias, `alias:${(envelopeFrom.split("@")[1] ?? "null").toLowerCase()}`))) {
+    return { kind: "rejected", reason: "450 4.7.1 Too many messages to reverse aliases from your domain; try again later" };
+  }
   if (looksLikeAlias && !(await isGenuineAlias(relay.ring, localPart))) {
     // A guessed alias fails its keyed tag: refused without touching the database.
     return { kind: "rejected", reason: "550 5.1.1 No such address here" };

@@ -20,6 +20,7 @@ import { parseMessage } from "../mime/message";
 import type { AppEnv } from "./app-env";
 import { requireAdmin } from "./identity";
 import { record } from "./audit";
+import { allowed } from "../rate-limit";
 import { emailField, readJson, singleLine } from "./validate";
 
 const CONFIRM_TTL = 24 * 60 * 60 * 1000;
@@ -126,6 +127,8 @@ formPosts.post("/:formId", async (c) => {
   // submitter's confirmation link keeps it from mailing anyone else.
   const json = (c.req.header("content-type") ?? "").includes("application/json");
   if (json && !cors(c, JSON.parse(form.allowedOrigins))) throw new ApiError("origin_not_allowed", "This origin may not post to the form", 403);
+  const ip = c.req.header("cf-connecting-ip");
+  if (ip && !(await allowed(c.env.RL_FORMS, `form:${form.id}:${ip}`))) throw new ApiError("rate_limited", "Too many submissions; try again in a minute", 429);
   const submission = await readSubmission(c);
   const raw = compose(form, pa, submission);
   let status: "delivered" | "pending-confirmation";

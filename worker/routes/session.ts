@@ -16,6 +16,8 @@ import { sealRaw, sendQueued } from "../mail/deliver";
 import type { AppEnv } from "./app-env";
 import { SESSION_COOKIE, requireUser } from "./identity";
 import { emailField, readJson } from "./validate";
+import { allowed } from "../rate-limit";
+import { ApiError } from "../errors";
 
 const LINK_TTL = 15 * 60 * 1000;
 const SESSION_TTL = 30 * 24 * 60 * 60 * 1000;
@@ -25,6 +27,10 @@ export const authCallback = new Hono<AppEnv>();
 
 session.post("/request", async (c) => {
   const { email } = await readJson(c, z.strictObject({ email: emailField }));
+  // Per client address (Cloudflare sets CF-Connecting-IP), whoever is asked for: the answer
+  // stays the same for every address.
+  const ip = c.req.header("cf-connecting-ip");
+  if (ip && !(await allowed(c.env.RL_SIGNIN, `signin:${ip}`))) throw new ApiError("rate_limited", "Too many sign-in requests; try again in a minute", 429);
   c.executionCtx.waitUntil(sendSignInLink(c.var, email).catch((e) => console.error(JSON.stringify({ event: "sign_in_mail_failed", type: e?.name }))));
   return c.json({ ok: true }, 202);
 });
