@@ -216,3 +216,20 @@ export const auditLog = sqliteTable(
   },
   (t) => [index("audit_account_time").on(t.accountId, t.createdAt)],
 );
+
+/**
+ * API keys for systems (an ePRO platform…) that answer as one recipient. Only a hash is stored;
+ * the key is shown once. A revoked key stays for the audit trail.
+ */
+export const apiKeys = sqliteTable(
+  "api_keys",
+  {
+    id: text("id").primaryKey(),
+    recipientId: text("recipient_id").notNull().references(() => recipients.id, { onDelete: "cascade" }),
+    keyHash: text("key_hash").notNull(),
+    label: text("label").notNull().default(""),
+    revokedAt: integer("revoked_at"),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("api_keys_hash").on(t.keyHash)],
+);

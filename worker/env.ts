@@ -18,6 +18,8 @@ export interface Env {
   RL_ALIAS?: RateLimit;
   RL_SIGNIN?: RateLimit;
   RL_FORMS?: RateLimit;
+  /** Secret: Turnstile secret key; when set, form posts must carry a valid `cf-turnstile-response`. */
+  TURNSTILE_SECRET?: string;
   /** Cloudflare Access mode: the team domain (e.g. "acme.cloudflareaccess.com") and the app's AUD tag. */
   ACCESS_TEAM_DOMAIN?: string;
   ACCESS_AUD?: string;

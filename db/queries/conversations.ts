@@ -17,7 +17,7 @@ export interface ConversationRow {
 }
 
 /** Conversations of every verified recipient whose private address has this blind index. */
-export async function listConversations(db: Db, emailHash: string, aliasId?: string): Promise<ConversationRow[]> {
+export async function listConversations(db: Db, emailHash: string, aliasId?: string, recipientId?: string): Promise<ConversationRow[]> {
   return db.all<ConversationRow>(sql`
     SELECT a.id AS aliasId, a.local_part AS localPart, a.domain AS aliasDomain,
            pa.address AS publicAddress, pa.display_name AS publicName, c.name_enc AS contactNameEnc,
@@ -30,14 +30,14 @@ export async function listConversations(db: Db, emailHash: string, aliasId?: str
     JOIN public_addresses pa ON pa.id = a.public_address_id
     JOIN contacts c ON c.id = a.contact_id
     JOIN messages m ON m.alias_id = a.id
-    WHERE r.email_hash = ${emailHash} AND r.verified_at IS NOT NULL ${aliasId === undefined ? sql`` : sql`AND a.id = ${aliasId}`}
+    WHERE r.email_hash = ${emailHash} AND r.verified_at IS NOT NULL ${aliasId === undefined ? sql`` : sql`AND a.id = ${aliasId}`} ${recipientId === undefined ? sql`` : sql`AND r.id = ${recipientId}`}
     GROUP BY a.id
     ORDER BY lastAt DESC`);
 }
 
 /** The conversation if it belongs to this user, else null (no hint whether it exists). */
-export async function findOwnConversation(db: Db, emailHash: string, aliasId: string): Promise<ConversationRow | null> {
-  const [row] = await listConversations(db, emailHash, aliasId);
+export async function findOwnConversation(db: Db, emailHash: string, aliasId: string, recipientId?: string): Promise<ConversationRow | null> {
+  const [row] = await listConversations(db, emailHash, aliasId, recipientId);
   return row ?? null;
 }
 

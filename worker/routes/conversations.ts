@@ -12,7 +12,7 @@ import { ApiError } from "../errors";
 import { binaryToBytes, utf8ToBinary } from "../mime/bytes";
 import { parseMessage } from "../mime/message";
 import type { AppEnv } from "./app-env";
-import { requireUser } from "./identity";
+import { requireCorrespondent } from "./identity";
 import { readJson, singleLine } from "./validate";
 import { scrubDisplayName } from "../mime/address";
 import type { Keyring } from "../crypto/sealed";
@@ -28,12 +28,12 @@ export const MAX_UPLOAD_BYTES = 10 * 1024 * 1024;
 export const conversations = new Hono<AppEnv>();
 
 conversations.get("/", async (c) => {
-  const user = requireUser(c);
+  const user = requireCorrespondent(c);
   const q = (c.req.query("q") ?? "").trim().toLowerCase();
   const address = (c.req.query("address") ?? "").trim().toLowerCase();
   const offset = Math.max(0, Number(c.req.query("offset") ?? 0) || 0);
   const limit = Math.min(100, Math.max(1, Number(c.req.query("limit") ?? 50) || 50));
-  const rows = await listConversations(c.var.db, user.emailHash);
+  const rows = await listConversations(c.var.db, user.emailHash, undefined, user.recipientId);
   const items = await Promise.all(
     rows.map(async (r) => ({
       id: r.aliasId,
@@ -52,8 +52,8 @@ conversations.get("/", async (c) => {
 });
 
 conversations.get("/:id", async (c) => {
-  const user = requireUser(c);
-  const conversation = await findOwnConversation(c.var.db, user.emailHash, c.req.param("id"));
+  const user = requireCorrespondent(c);
+  const conversation = await findOwnConversation(c.var.db, user.emailHash, c.req.param("id"), user.recipientId);
   if (!conversation) throw new ApiError("not_found", "No such conversation", 404);
   const { ring } = c.var;
   const rows = await threadMessages(c.var.db, conversation.aliasId);
@@ -96,9 +96,9 @@ const sendSchema = z.strictObject({
 });
 
 conversations.post("/:id/messages", async (c) => {
-  const user = requireUser(c);
+  const user = requireCorrespondent(c);
   const body = await readJson(c, sendSchema);
-  const conversation = await findOwnConversation(c.var.db, user.emailHash, c.req.param("id"));
+  const conversation = await findOwnConversation(c.var.db, user.emailHash, c.req.param("id"), user.recipientId);
   if (!conversation) throw new ApiError("not_found", "No such conversation", 404);
   const total = body.attachments.reduce((n, a) => n + Math.floor((a.contentBase64.replace(/\s+/g, "").length * 3) / 4), 0);
   if (total > MAX_UPLOAD_BYTES) throw new ApiError("attachments_too_large", `Attachments may total at most ${MAX_UPLOAD_BYTES} bytes`, 413);

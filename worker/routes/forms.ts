@@ -24,7 +24,21 @@ import { allowed } from "../rate-limit";
 import { emailField, readJson, singleLine } from "./validate";
 
 const CONFIRM_TTL = 24 * 60 * 60 * 1000;
-const RESERVED = new Set(["name", "email", "subject", "message", "website"]);
+const RESERVED = new Set(["name", "email", "subject", "message", "website", "cf-turnstile-response"]);
+const SITEVERIFY = "https://challenges.cloudflare.com/turnstile/v0/siteverify";
+
+/** Turnstile's server-side check: form-encoded secret, response token and client IP (Cloudflare docs). */
+async function turnstilePasses(secret: string, token: unknown, ip: string | undefined): Promise<boolean> {
+  if (typeof token !== "string" || !token || token.length > 2048) return false;
+  const body = new URLSearchParams({ secret, response: token });
+  if (ip) body.set("remoteip", ip);
+  try {
+    const res = await fetch(SITEVERIFY, { method: "POST", body });
+    return Boolean(((await res.json()) as { success?: boolean }).success);
+  } catch {
+    return false;
+  }
+}
 
 export const formAdmin = new Hono<AppEnv>();
 export const formPosts = new Hono<AppEnv>();
@@ -71,6 +85,9 @@ async function readSubmission(c: Context<AppEnv>): Promise<{ fields: z.infer<typ
     raw = Object.fromEntries([...(await c.req.formData()).entries()].filter(([, v]) => typeof v === "string"));
   } else throw new ApiError("unsupported_media_type", "Post JSON or application/x-www-form-urlencoded", 415);
   if (typeof raw.website === "string" && raw.website) throw new ApiError("rejected_as_spam", "Submission refused", 400);
+  if (c.env.TURNSTILE_SECRET && !(await turnstilePasses(c.env.TURNSTILE_SECRET, raw["cf-turnstile-response"], c.req.header("cf-connecting-ip")))) {
+    throw new ApiError("turnstile_failed", "The anti-spam check failed; reload the page and try again", 403);
+  }
   const parsed = submissionSchema.safeParse(raw);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];

@@ -3,10 +3,10 @@
  * Cookie-authenticated changes must carry the X-Kakuremino header: a cross-site form cannot
  * set it, and a cross-site fetch cannot without a CORS preflight we never grant (CSRF).
  */
-import { and, eq, gt, isNotNull } from "drizzle-orm";
+import { and, eq, gt, isNotNull, isNull } from "drizzle-orm";
 import type { Context, MiddlewareHandler } from "hono";
 import { getCookie } from "hono/cookie";
-import { publicAddresses, recipients, sessions, users } from "../../db/schema";
+import { apiKeys, publicAddresses, recipients, sessions, users } from "../../db/schema";
 import { accessEmail } from "./access";
 import { randomToken } from "../crypto/tokens";
 import { sha256Hex } from "../crypto/tokens";
@@ -25,6 +25,16 @@ async function sameSecret(a: string, b: string): Promise<boolean> {
 export const identify: MiddlewareHandler<AppEnv> = async (c, next) => {
   const bearer = (c.req.header("authorization") ?? "").match(/^Bearer\s+(.+)$/i)?.[1];
   const adminToken = c.var.config.adminToken;
+  if (bearer?.startsWith("km_")) {
+    const [key] = await c.var.db
+      .select({ keyId: apiKeys.id, recipientId: recipients.id, emailHash: recipients.emailHash, emailEnc: recipients.emailEnc })
+      .from(apiKeys)
+      .innerJoin(recipients, eq(recipients.id, apiKeys.recipientId))
+      .where(and(eq(apiKeys.keyHash, await sha256Hex(bearer)), isNull(apiKeys.revokedAt), isNotNull(recipients.verifiedAt)));
+    if (!key) throw new ApiError("unauthorized", "Unknown or revoked API key", 401);
+    c.set("identity", { kind: "system", ...key });
+    return next();
+  }
   if (bearer) {
     if (!adminToken || !(await sameSecret(bearer, adminToken))) throw new ApiError("unauthorized", "A valid bearer token is required", 401);
     c.set("identity", { kind: "admin", accountId: "acct_default" });
@@ -59,6 +69,16 @@ export function requireUser(c: Context<AppEnv>) {
   if (identity?.kind !== "user") throw new ApiError("unauthenticated", "Sign in first", 401);
   if (c.req.method !== "GET" && c.req.header(CSRF_HEADER) !== "1") throw new ApiError("csrf", `Missing ${CSRF_HEADER} header`, 403);
   return identity;
+}
+
+/**
+ * Whoever may answer conversations: a signed-in person (all their recipient rows) or a system
+ * with an API key (its one recipient). Keys are not cookies, so they need no CSRF header.
+ */
+export function requireCorrespondent(c: Context<AppEnv>): { emailHash: string; emailEnc: string; recipientId?: string } {
+  const identity = c.var.identity;
+  if (identity?.kind === "system") return identity;
+  return requireUser(c);
 }
 
 /** The user an Access identity maps to: only a verified recipient's address is one. */

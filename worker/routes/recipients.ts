@@ -1,8 +1,8 @@
-import { and, eq } from "drizzle-orm";
+import { and, eq, sql } from "drizzle-orm";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { deleteRecipient } from "../../db/queries/deletion";
-import { publicAddresses, recipients } from "../../db/schema";
+import { apiKeys, publicAddresses, recipients } from "../../db/schema";
 import { randomToken, sha256Hex } from "../crypto/tokens";
 import { ApiError } from "../errors";
 import { queueVerificationMail } from "../mail/verification";
@@ -77,5 +77,32 @@ recipientRoutes.delete("/:rid", async (c) => {
   if (!row) throw new ApiError("not_found", "No such recipient", 404);
   await deleteRecipient(c.var.db, c.var.ring, row.id);
   await record(c, "recipient.remove", row.id);
+  return c.body(null, 204);
+});
+
+const keySchema = z.strictObject({ label: z.string().max(100).regex(/^[^\x00-\x1f\x7f]*$/, "must be a single line").default("") });
+
+/** A system's API key for one recipient: shown once, stored as a hash, revocable. */
+recipientRoutes.post("/:rid/keys", async (c) => {
+  const pa = await ownedAddress(c, c.req.param("id")!);
+  const { label } = await readJson(c, keySchema);
+  const [row] = await c.var.db.select({ id: recipients.id }).from(recipients).where(and(eq(recipients.id, c.req.param("rid")), eq(recipients.publicAddressId, pa.id)));
+  if (!row) throw new ApiError("not_found", "No such recipient", 404);
+  const key = `km_${randomToken(24)}`;
+  const id = randomToken();
+  await c.var.db.insert(apiKeys).values({ id, recipientId: row.id, keyHash: await sha256Hex(key), label });
+  await record(c, "api-key.create", id);
+  return c.json({ id, key, label }, 201);
+});
+
+recipientRoutes.delete("/:rid/keys/:keyId", async (c) => {
+  const pa = await ownedAddress(c, c.req.param("id")!);
+  const [revoked] = await c.var.db
+    .update(apiKeys)
+    .set({ revokedAt: Date.now() })
+    .where(and(eq(apiKeys.id, c.req.param("keyId")), eq(apiKeys.recipientId, c.req.param("rid")), sql`${apiKeys.recipientId} IN (SELECT id FROM recipients WHERE public_address_id = ${pa.id})`))
+    .returning({ id: apiKeys.id });
+  if (!revoked) throw new ApiError("not_found", "No such key", 404);
+  await record(c, "api-key.revoke", revoked.id);
   return c.body(null, 204);
 });
