@@ -52,3 +52,8 @@ export async function sha256Hex(text: string): Promise<string> {
   const digest = new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)));
   return [...digest].map((b) => b.toString(16).padStart(2, "0")).join("");
 }
+
+/** The shape of every token this service mails or sets (links, sessions): checked before hashing. */
+export function isToken(value: string): boolean {
+  return /^[a-z2-7]{20,64}$/.test(value);
+}

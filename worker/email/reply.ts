@@ -7,6 +7,7 @@
 import { loadReplyState, recordAndQueue, type ThreadRow } from "../../db/queries/relay";
 import { ALIAS_PATTERN, randomToken } from "../crypto/tokens";
 import { composePlain } from "../mail/compose";
+import { queueServiceMail } from "../mail/service-mail";
 import { sealRaw, sendQueued } from "../mail/deliver";
 import { withoutSubaddress, type AddressResolver } from "../mime/addresses-in-text";
 import { normalizeAddress, parseAddressList, type Mailbox } from "../mime/address";
@@ -170,7 +171,5 @@ async function noticeRefusedReply(ctx: RelayContext, pa: { id: string; address: 
     ].join("\n"),
     headers: { "Auto-Submitted": "auto-generated" },
   });
-  const id = randomToken();
-  await recordAndQueue(ctx.db, { outbox: [{ id, idempotencyKey: `notice:${id}`, kind: "notice", publicAddressId: pa.id, recipientId, envelopeFrom: pa.address, envelopeToEnc: await ctx.ring.seal(recipientEmail), rawEnc: await sealRaw(ctx.ring, raw) }] });
-  ctx.waitUntil(sendQueued(ctx.db, ctx.mailer, [{ id, from: pa.address, to: recipientEmail, raw }]));
+  await queueServiceMail(ctx, (p) => ctx.waitUntil(p), { kind: "notice", from: pa.address, to: recipientEmail, raw, publicAddressId: pa.id, recipientId });
 }

@@ -1,11 +1,9 @@
 /** The confirmation mail a new recipient must follow before any mail is forwarded to them. */
 import type { Db } from "../../db/client";
-import { recordAndQueue } from "../../db/queries/relay";
 import type { Keyring } from "../crypto/sealed";
-import { randomToken } from "../crypto/tokens";
 import type { Config } from "../env";
 import { composePlain } from "./compose";
-import { sealRaw, sendQueued } from "./deliver";
+import { queueServiceMail } from "./service-mail";
 import type { Mailer } from "./mailer";
 
 interface Deps {
@@ -34,7 +32,5 @@ export async function queueVerificationMail(deps: Deps, ctx: { waitUntil(p: Prom
     ].join("\n"),
     headers: { "Auto-Submitted": "auto-generated" },
   });
-  const id = randomToken();
-  await recordAndQueue(deps.db, { outbox: [{ id, idempotencyKey: `verify:${input.recipientId}:${id}`, kind: "verification", publicAddressId: pa.id, recipientId: input.recipientId, envelopeFrom: pa.address, envelopeToEnc: await deps.ring.seal(input.email), rawEnc: await sealRaw(deps.ring, raw) }] });
-  ctx.waitUntil(sendQueued(deps.db, deps.mailer, [{ id, from: pa.address, to: input.email, raw }]));
+  await queueServiceMail(deps, (p) => ctx.waitUntil(p), { kind: "verification", from: pa.address, to: input.email, raw, publicAddressId: pa.id, recipientId: input.recipientId });
 }

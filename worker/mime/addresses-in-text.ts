@@ -5,14 +5,11 @@
  * distance either side, so run time stays linear in the text length.
  */
 
+import { applyEdits, type Edit } from "./edits";
+
 /** Returns the replacement for a lowercased, decoded address, or null to leave it. */
 export type AddressResolver = (address: string) => string | null;
 
-interface Found {
-  start: number;
-  end: number;
-  replacement: string;
-}
 
 /** "@" as it may be written: literal, a numeric entity (browsers accept a missing ";"), named, percent-encoded. */
 const AT_FORMS = /@|&#0*64;?|&#x0*40;?|&commat;|%40/gi;
@@ -69,8 +66,8 @@ function units(text: string, from: number, to: number, side: "left" | "right"): 
 }
 
 /** Every address the resolver knows, as source ranges, scanning outward from each "@" form. */
-function findAddresses(text: string, resolve: AddressResolver): Found[] {
-  const found: Found[] = [];
+function findAddresses(text: string, resolve: AddressResolver): Edit[] {
+  const found: Edit[] = [];
   let floor = 0;
   for (const at of text.matchAll(AT_FORMS)) {
     const atStart = at.index!;
@@ -89,7 +86,7 @@ function findAddresses(text: string, resolve: AddressResolver): Found[] {
     // The domain run may go on past the address ("…@example.com.earlier" in a Message-ID).
     const domainEnds = [ri, ...[...domainChars.matchAll(/[.-]/g)].map((m) => m.index!).reverse()].filter((n) => domainChars.slice(0, n).includes("."));
     const localChars = local.map((u) => u.ch.toLowerCase());
-    let hit: Found | null = null;
+    let hit: Edit | null = null;
     for (let s = 0; s < localChars.length && !hit; s++) {
       if (s > 0 && !LOCAL_BREAK.test(localChars[s - 1])) continue;
       if (localChars[s] === ".") continue;
@@ -97,7 +94,7 @@ function findAddresses(text: string, resolve: AddressResolver): Found[] {
       for (const n of domainEnds) {
         const replacement = resolve(`${localPart}@${domainChars.slice(0, n)}`);
         if (replacement !== null) {
-          hit = { start: local[s].start, end: right[n - 1].end, replacement };
+          hit = { start: local[s].start, end: right[n - 1].end, text: replacement };
           break;
         }
       }
@@ -110,17 +107,6 @@ function findAddresses(text: string, resolve: AddressResolver): Found[] {
   return found;
 }
 
-function splice(text: string, found: Found[]): string {
-  if (!found.length) return text;
-  let out = "";
-  let cursor = 0;
-  for (const f of found) {
-    out += text.slice(cursor, f.start) + f.replacement;
-    cursor = f.end;
-  }
-  return out + text.slice(cursor);
-}
-
 /**
  * Replaces every address the resolver knows. Returns the input string itself when nothing
  * changed, so callers can test identity. With `html`, an address split by tags or comments
@@ -128,7 +114,7 @@ function splice(text: string, found: Found[]): string {
  */
 export function replaceAddresses(text: string, resolve: AddressResolver, options: { html?: boolean } = {}): string {
   if (!/@|&#0*64|&#x0*40|&commat;|%40/i.test(text)) return text;
-  const replaced = splice(text, findAddresses(text, resolve));
+  const replaced = applyEdits(text, findAddresses(text, resolve));
   return options.html ? replaceAcrossTags(replaced, resolve) : replaced;
 }
 
@@ -164,8 +150,8 @@ function replaceAcrossTags(html: string, resolve: AddressResolver): string {
     }
     return segments[lo * 2 + 1] + (index - segments[lo * 2]);
   };
-  const found = findAddresses(visible, resolve).map((f) => ({ start: toSource(f.start), end: toSource(f.end - 1) + 1, replacement: f.replacement }));
-  return splice(html, found);
+  const found = findAddresses(visible, resolve).map((f) => ({ start: toSource(f.start), end: toSource(f.end - 1) + 1, text: f.text }));
+  return applyEdits(html, found);
 }
 
 /**

@@ -10,17 +10,13 @@ import { decodeCharset, encodeCharset } from "./charset";
 import { decodeEncodedWords, encodeWords, hasEncodedWords } from "./encoded-words";
 import { formatHeader, headerValue, type HeaderField } from "./headers";
 import { parseStructured } from "./params";
+import { applyEdits, type Edit } from "./edits";
 import { parseMime, type MimeNode } from "./mime-tree";
+
+export type { Edit } from "./edits";
 import type { Source } from "./source";
 import { decodeTransfer, detectCharset } from "./part-text";
 import { encodeBase64, encodeQuotedPrintable } from "./transfer-encoding";
-
-/** A replaced byte range of the source: [start, end) becomes `text` (a binary string). */
-export interface Edit {
-  start: number;
-  end: number;
-  text: string;
-}
 
 /** New values for a part's own Content-Type / Content-Transfer-Encoding fields. */
 export interface ContentChange {
@@ -232,17 +228,4 @@ function rewriteParameters(field: HeaderField, resolve: AddressResolver): string
     return `${name}*=UTF-8''${encodeURIComponent(next).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
   });
   return formatHeader(field.name, [parsed.value, ...params].join("; "));
-}
-
-/** Applies non-overlapping edits to a source binary string. */
-export function applyEdits(src: string, edits: Edit[]): string {
-  if (!edits.length) return src;
-  const sorted = [...edits].sort((a, b) => a.start - b.start);
-  let out = "";
-  let cursor = 0;
-  for (const edit of sorted) {
-    out += src.slice(cursor, edit.start) + edit.text;
-    cursor = edit.end;
-  }
-  return out + src.slice(cursor);
 }

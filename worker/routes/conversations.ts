@@ -13,6 +13,7 @@ import { binaryToBytes, utf8ToBinary } from "../mime/bytes";
 import { parseMessage } from "../mime/message";
 import type { AppEnv } from "./app-env";
 import { requireCorrespondent } from "./identity";
+import { relayContextOf } from "./relay-context";
 import { readJson, singleLine } from "./validate";
 import { scrubDisplayName } from "../mime/address";
 import type { Keyring } from "../crypto/sealed";
@@ -122,7 +123,7 @@ conversations.post("/:id/messages", async (c) => {
   const message = parseMessage(binaryToBytes(utf8ToBinary(msg.asRaw())));
 
   const verdict = await relayReply(
-    { db: c.var.db, ring: c.var.ring, config: c.var.config, mailer: c.var.mailer, waitUntil: (p) => c.executionCtx.waitUntil(p) },
+    relayContextOf(c),
     { envelopeFrom: email, rcpt: alias, message },
     conversation.localPart,
     { signedIn: true },

@@ -9,16 +9,18 @@ import { Hono, type Context } from "hono";
 import { createMimeMessage } from "mimetext/browser";
 import { z } from "zod";
 import { forms, pendingSubmissions, publicAddresses } from "../../db/schema";
-import { randomToken, sha256Hex } from "../crypto/tokens";
+import { isToken, randomToken, sha256Hex } from "../crypto/tokens";
 import { forwardToRecipients } from "../email/forward";
 import { ApiError } from "../errors";
 import { composePlain } from "../mail/compose";
-import { openRaw, sealRaw, sendQueued } from "../mail/deliver";
-import { recordAndQueue } from "../../db/queries/relay";
+import { openRaw, sealRaw } from "../mail/deliver";
+import { queueServiceMail } from "../mail/service-mail";
 import { binaryToBytes, utf8ToBinary } from "../mime/bytes";
 import { parseMessage } from "../mime/message";
 import type { AppEnv } from "./app-env";
 import { requireAdmin } from "./identity";
+import { simplePage } from "./page";
+import { relayContextOf } from "./relay-context";
 import { record } from "./audit";
 import { allowed } from "../rate-limit";
 import { emailField, readJson, singleLine } from "./validate";
@@ -161,7 +163,12 @@ formPosts.post("/:formId", async (c) => {
 });
 
 formPosts.get("/:formId/thanks", (c) =>
-  c.html(`<!doctype html><html lang="ja"><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Thank you / ありがとうございました</title><body style="font-family:system-ui,sans-serif;max-width:36rem;margin:3rem auto;padding:0 1rem"><h1>ありがとうございました / Thank you</h1><p>送信内容を受け付けました。確認メールが届いた場合は、リンクを開いて送信を完了してください。</p><p>We received your message. If a confirmation mail arrives, open its link to complete the submission.</p></body></html>`),
+  c.html(
+    simplePage("ありがとうございました / Thank you", [
+      "送信内容を受け付けました。確認メールが届いた場合は、リンクを開いて送信を完了してください。",
+      "We received your message. If a confirmation mail arrives, open its link to complete the submission.",
+    ]),
+  ),
 );
 
 async function queueConfirmation(c: Context<AppEnv>, formId: string, pa: { id: string; address: string; displayName: string }, email: string, raw: Uint8Array) {
@@ -176,14 +183,12 @@ async function queueConfirmation(c: Context<AppEnv>, formId: string, pa: { id: s
     text: `Open this link to deliver your message:\n${link}\n\n次のリンクを開くと、お問い合わせが送信されます。\n${link}\n\nIf you did not send it, ignore this mail: nothing will be delivered.`,
     headers: { "Auto-Submitted": "auto-generated" },
   });
-  const id = randomToken();
-  await recordAndQueue(db, { outbox: [{ id, idempotencyKey: `form-confirm:${id}`, kind: "verification", publicAddressId: pa.id, envelopeFrom: pa.address, envelopeToEnc: await ring.seal(email), rawEnc: await sealRaw(ring, mail) }] });
-  c.executionCtx.waitUntil(sendQueued(db, mailer, [{ id, from: pa.address, to: email, raw: mail }]));
+  await queueServiceMail({ db, ring, mailer }, (p) => c.executionCtx.waitUntil(p), { kind: "verification", from: pa.address, to: email, raw: mail, publicAddressId: pa.id });
 }
 
 async function deliver(c: Context<AppEnv>, publicAddress: string, email: string, raw: Uint8Array) {
   const verdict = await forwardToRecipients(
-    { db: c.var.db, ring: c.var.ring, config: c.var.config, mailer: c.var.mailer, waitUntil: (p) => c.executionCtx.waitUntil(p) },
+    relayContextOf(c),
     { envelopeFrom: email, rcpt: publicAddress, message: parseMessage(raw) },
     publicAddress,
   );
@@ -192,7 +197,7 @@ async function deliver(c: Context<AppEnv>, publicAddress: string, email: string,
 
 formPosts.get("/confirm/:token", async (c) => {
   const token = c.req.param("token");
-  const hash = /^[a-z2-7]{20,64}$/.test(token) ? await sha256Hex(token) : "";
+  const hash = isToken(token) ? await sha256Hex(token) : "";
   const [pending] = hash ? await c.var.db.select().from(pendingSubmissions).where(and(eq(pendingSubmissions.tokenHash, hash), gt(pendingSubmissions.expiresAt, Date.now()))) : [];
   if (!pending) throw new ApiError("invalid_token", "This confirmation link is invalid, expired or already used", 404);
   const { form, pa } = await loadForm(c, pending.formId);

@@ -9,7 +9,7 @@ import { getCookie } from "hono/cookie";
 import { apiKeys, publicAddresses, recipients, sessions, users } from "../../db/schema";
 import { accessEmail } from "./access";
 import { randomToken } from "../crypto/tokens";
-import { sha256Hex } from "../crypto/tokens";
+import { isToken, sha256Hex } from "../crypto/tokens";
 import { ApiError } from "../errors";
 import type { AppEnv } from "./app-env";
 
@@ -47,7 +47,7 @@ export const identify: MiddlewareHandler<AppEnv> = async (c, next) => {
     return next();
   }
   const token = getCookie(c, SESSION_COOKIE);
-  if (token && /^[a-z2-7]{20,64}$/.test(token)) {
+  if (token && isToken(token)) {
     const [row] = await c.var.db
       .select({ userId: users.id, accountId: users.accountId, emailHash: users.emailHash, emailEnc: users.emailEnc, role: users.role, sessionId: sessions.id })
       .from(sessions)

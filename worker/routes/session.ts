@@ -8,11 +8,10 @@ import { and, eq, gt, isNotNull } from "drizzle-orm";
 import { Hono } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
-import { recordAndQueue } from "../../db/queries/relay";
 import { publicAddresses, recipients, sessions, signInLinks, users } from "../../db/schema";
-import { randomToken, sha256Hex } from "../crypto/tokens";
+import { isToken, randomToken, sha256Hex } from "../crypto/tokens";
 import { composePlain } from "../mail/compose";
-import { sealRaw, sendQueued } from "../mail/deliver";
+import { queueServiceMail } from "../mail/service-mail";
 import type { AppEnv } from "./app-env";
 import { SESSION_COOKIE, requireUser } from "./identity";
 import { emailField, readJson } from "./validate";
@@ -56,14 +55,15 @@ async function sendSignInLink(vars: AppEnv["Variables"], email: string): Promise
     text: `Open this link within 15 minutes to sign in:\n${link}\n\n15分以内に次のリンクを開いてサインインしてください。\n${link}\n\nIf you did not ask for it, ignore this message.`,
     headers: { "Auto-Submitted": "auto-generated" },
   });
-  const id = randomToken();
-  await recordAndQueue(db, { outbox: [{ id, idempotencyKey: `sign-in:${id}`, kind: "sign-in", envelopeFrom: recipient.address, envelopeToEnc: await ring.seal(email), rawEnc: await sealRaw(ring, raw) }] });
-  await sendQueued(db, mailer, [{ id, from: recipient.address, to: email, raw }]);
+  // Already after the response (waitUntil): the first attempt can be awaited here.
+  const sends: Promise<unknown>[] = [];
+  await queueServiceMail({ db, ring, mailer }, (p) => sends.push(p), { kind: "sign-in", from: recipient.address, to: email, raw });
+  await Promise.all(sends);
 }
 
 authCallback.get("/callback", async (c) => {
   const token = c.req.query("token") ?? "";
-  if (!/^[a-z2-7]{20,64}$/.test(token)) return c.redirect("/?signin=invalid", 302);
+  if (!isToken(token)) return c.redirect("/?signin=invalid", 302);
   const [link] = await c.var.db.delete(signInLinks).where(and(eq(signInLinks.tokenHash, await sha256Hex(token)), gt(signInLinks.expiresAt, Date.now()))).returning();
   if (!link) return c.redirect("/?signin=invalid", 302);
   // A fresh session on every sign-in (no fixation); the token lives only in the cookie.
