@@ -139,6 +139,8 @@ export const outbox = sqliteTable(
     attempts: integer("attempts").notNull().default(0),
     nextAttemptAt: integer("next_attempt_at"),
     lastError: text("last_error"),
+    /** When the recipient was told a reply of theirs failed for good. */
+    notifiedAt: integer("notified_at"),
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
   },

@@ -11,6 +11,7 @@ import { keyring } from "./crypto/sealed";
 import { getConfig, type Env } from "./env";
 import { mailerFor } from "./mail/choose-mailer";
 import { retryDue } from "./mail/deliver";
+import { noticePermanentFailures } from "./mail/failure-notice";
 
 const DAY = 24 * 60 * 60 * 1000;
 export const SERVICE_MAIL_RETENTION_DAYS = 30;
@@ -18,7 +19,13 @@ export const SERVICE_MAIL_RETENTION_DAYS = 30;
 /** The cron: retry due deliveries, then purge what is past its window. */
 export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
   const config = getConfig(env);
-  await retryDue(createDb(env.DB), await keyring(config.dataKey, config.dataKeyId), mailerFor(config, env), now);
+  const db = createDb(env.DB);
+  const ring = await keyring(config.dataKey, config.dataKeyId);
+  const mailer = mailerFor(config, env);
+  await retryDue(db, ring, mailer, now);
+  const sends: Promise<unknown>[] = [];
+  await noticePermanentFailures(db, ring, mailer, (p) => sends.push(p));
+  await Promise.all(sends);
   await purgeExpired(env, now);
 }
 

@@ -93,3 +93,34 @@ describe("review regressions", () => {
     expect((await api("GET", `/f/confirm/${token}`, undefined, {})).status).toBe(422);
   });
 });
+
+describe("permanent failures", () => {
+  beforeEach(resetDatabase);
+
+  it("a reply that fails for good is reported once to its recipient, without the contact's address", async () => {
+    const { alias } = await setUpConversation();
+    const binding = {
+      async send(message: { to: string }) {
+        if (message.to === HANAKO) throw new Error(`550 destination address ${HANAKO} is not verified`);
+      },
+    };
+    const cfEnv = { ...env, MAILER: "cloudflare", SEND_EMAIL: binding as unknown as SendEmail };
+    const reply = fakeEmail({ from: STAFF_ONE, to: alias, raw: authenticated(`From: ${STAFF_ONE}\r\nTo: <${alias}>\r\nSubject: Re: Quote\r\nMessage-ID: <pf@example.net>\r\n\r\nx\r\n`, STAFF_ONE) });
+    let ctx = createExecutionContext();
+    await worker.email(reply, cfEnv, ctx);
+    await waitOnExecutionContext(ctx);
+    const failed = await env.DB.prepare("SELECT state, last_error FROM outbox WHERE kind = 'relay' AND message_id IS NOT NULL ORDER BY created_at DESC LIMIT 1").first<{ state: string; last_error: string }>();
+    expect(failed).toEqual({ state: "failed-permanent", last_error: "550 destination address [address] is not verified" });
+    for (let i = 0; i < 2; i++) {
+      ctx = createExecutionContext();
+      await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "*/5 * * * *" }), cfEnv, ctx);
+      await waitOnExecutionContext(ctx);
+    }
+    const notices = (await outbox()).filter((o) => o.kind === "notice");
+    expect(notices).toHaveLength(1);
+    expect(notices[0].envelopeTo).toBe(STAFF_ONE);
+    expect(notices[0].state).toBe("sent");
+    expect(notices[0].raw).toContain(alias);
+    expect(await findLeaks(rawBytes(notices[0]), [HANAKO])).toEqual([]);
+  });
+});

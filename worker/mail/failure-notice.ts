@@ -1,0 +1,43 @@
+/**
+ * A reply that failed for good is not dropped silently: its recipient is told (once), by the
+ * cron, which reply to which conversation could not be delivered and why — the reason scrubbed
+ * of addresses, the contact named only by its reverse alias.
+ */
+import { and, eq, isNull, sql } from "drizzle-orm";
+import type { Db } from "../../db/client";
+import { messages, outbox, recipients, reverseAliases } from "../../db/schema";
+import type { Keyring } from "../crypto/sealed";
+import { composePlain } from "./compose";
+import type { Mailer } from "./mailer";
+import { queueServiceMail } from "./service-mail";
+
+export async function noticePermanentFailures(db: Db, ring: Keyring, mailer: Mailer, waitUntil: (p: Promise<unknown>) => void): Promise<number> {
+  const failed = await db
+    .select({ id: outbox.id, from: outbox.envelopeFrom, reason: outbox.lastError, publicAddressId: outbox.publicAddressId, recipientId: outbox.recipientId, recipientEmailEnc: recipients.emailEnc, subject: messages.subject, aliasLocalPart: reverseAliases.localPart, aliasDomain: reverseAliases.domain })
+    .from(outbox)
+    .innerJoin(messages, eq(messages.id, outbox.messageId))
+    .innerJoin(reverseAliases, eq(reverseAliases.id, messages.aliasId))
+    .innerJoin(recipients, eq(recipients.id, outbox.recipientId))
+    .where(and(eq(outbox.state, "failed-permanent"), eq(outbox.kind, "relay"), eq(messages.direction, "outbound"), isNull(outbox.notifiedAt)))
+    .limit(50);
+  for (const row of failed) {
+    const claimed = await db.update(outbox).set({ notifiedAt: sql`(cast(unixepoch('subsec') * 1000 as integer))` }).where(and(eq(outbox.id, row.id), isNull(outbox.notifiedAt))).returning({ id: outbox.id });
+    if (!claimed.length) continue;
+    const to = await ring.open(row.recipientEmailEnc);
+    const alias = `${row.aliasLocalPart}@${row.aliasDomain}`;
+    const raw = composePlain({
+      from: { name: "Kakuremino", address: row.from },
+      to: { address: to },
+      subject: `Not delivered: ${row.subject}`.slice(0, 200),
+      text: [
+        `Your reply "${row.subject}" to ${alias} could not be delivered and will not be retried.`,
+        `Reason: ${row.reason ?? "unknown"}`,
+        "",
+        `あなたの返信「${row.subject}」（宛先 ${alias}）は配送できませんでした。再送は行いません。`,
+      ].join("\n"),
+      headers: { "Auto-Submitted": "auto-generated" },
+    });
+    await queueServiceMail({ db, ring, mailer }, waitUntil, { kind: "notice", from: row.from, to, raw, publicAddressId: row.publicAddressId ?? undefined, recipientId: row.recipientId ?? undefined });
+  }
+  return failed.length;
+}
