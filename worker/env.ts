@@ -18,6 +18,10 @@ export interface Env {
   RL_ALIAS?: RateLimit;
   RL_SIGNIN?: RateLimit;
   RL_FORMS?: RateLimit;
+  /** Secret: the HTTP mail provider's API key (MAILER = mailgun | resend | postmark | sendgrid). */
+  MAIL_API_KEY?: string;
+  MAILGUN_DOMAIN?: string;
+  POSTMARK_STREAM?: string;
   /** Secret: Turnstile secret key; when set, form posts must carry a valid `cf-turnstile-response`. */
   TURNSTILE_SECRET?: string;
   /** Cloudflare Access mode: the team domain (e.g. "acme.cloudflareaccess.com") and the app's AUD tag. */
@@ -25,7 +29,8 @@ export interface Env {
   ACCESS_AUD?: string;
 }
 
-export type MailerName = "outbox" | "cloudflare";
+export type MailerName = "outbox" | "cloudflare" | "mailgun" | "resend" | "postmark" | "sendgrid";
+const MAILERS: MailerName[] = ["outbox", "cloudflare", "mailgun", "resend", "postmark", "sendgrid"];
 
 export interface Config {
   mailer: MailerName;
@@ -56,10 +61,10 @@ function positiveInt(value: string | undefined, fallback: number, name: string):
 
 export function getConfig(env: Env): Config {
   const mailer = (env.MAILER ?? "outbox").trim();
-  if (mailer !== "outbox" && mailer !== "cloudflare") throw new ConfigError(`MAILER must be "outbox" or "cloudflare", not "${mailer}"`);
+  if (!MAILERS.includes(mailer as MailerName)) throw new ConfigError(`MAILER must be one of ${MAILERS.join(", ")}, not "${mailer}"`);
   if (!env.DATA_KEY) throw new ConfigError("DATA_KEY secret is not set");
   return {
-    mailer,
+    mailer: mailer as MailerName,
     appUrl: (env.APP_URL ?? "http://localhost:8787").replace(/\/+$/, ""),
     aliasDomain: (env.ALIAS_DOMAIN ?? "").trim().toLowerCase(),
     authservId: (env.AUTHSERV_ID ?? "mx.cloudflare.net").trim().toLowerCase(),

@@ -1,0 +1,123 @@
+/**
+ * HTTP mail providers, faked at the HTTP boundary: each request is checked against the
+ * provider's documented shape (method, path, auth header, body), and the fake answers success,
+ * 4xx, 5xx or hangs.
+ */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { mailgunMailer, postmarkMailer, resendMailer, sendgridMailer } from "../../../worker/mail/http-mailers";
+import type { Mailer } from "../../../worker/mail/mailer";
+
+const RAW = new TextEncoder().encode(
+  [
+    "From: Example Support Desk <info@relay.example.jp>",
+    "To: Hanako Yamada <hanako.yamada@example.com>",
+    "Subject: =?UTF-8?B?6KaL56mN5pu4?=",
+    "Message-ID: <m1@relay.example.jp>",
+    "In-Reply-To: <hy-1@mail.example.com>",
+    "References: <hy-1@mail.example.com>",
+    "X-Custom: dropped",
+    "MIME-Version: 1.0",
+    'Content-Type: multipart/mixed; boundary="b"',
+    "",
+    "--b",
+    "Content-Type: text/plain; charset=utf-8",
+    "",
+    "Here is the quote.",
+    "--b",
+    'Content-Type: application/pdf; name="quote.pdf"',
+    'Content-Disposition: attachment; filename="quote.pdf"',
+    "Content-Transfer-Encoding: base64",
+    "",
+    btoa("%PDF-1.4 quote"),
+    "--b--",
+    "",
+  ].join("\r\n"),
+);
+const MAIL = { from: "info@relay.example.jp", to: "hanako.yamada@example.com", raw: RAW };
+
+interface Seen {
+  url: string;
+  method: string;
+  headers: Headers;
+  body: BodyInit | null | undefined;
+}
+
+function fake(answer: () => Promise<Response>): Seen[] {
+  const seen: Seen[] = [];
+  vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
+    seen.push({ url: String(input), method: init?.method ?? "GET", headers: new Headers(init?.headers), body: init?.body });
+    if (init?.signal) {
+      return Promise.race([answer(), new Promise<Response>((_, reject) => init.signal!.addEventListener("abort", () => reject(init.signal!.reason)))]);
+    }
+    return answer();
+  });
+  return seen;
+}
+
+afterEach(() => vi.restoreAllMocks());
+
+async function outcomes(mailer: Mailer) {
+  const results = [];
+  for (const answer of [() => Promise.resolve(new Response("{}", { status: 200 })), () => Promise.resolve(new Response("bad address", { status: 422 })), () => Promise.resolve(new Response("busy", { status: 503 })), () => new Promise<Response>(() => {})]) {
+    vi.restoreAllMocks();
+    fake(answer);
+    results.push(await mailer.send(MAIL));
+  }
+  return results.map((r) => (r.ok ? "sent" : r.permanent ? "permanent" : "temporary"));
+}
+
+describe("HTTP mail providers", () => {
+  it("Mailgun: the raw MIME, untouched, to /v3/<domain>/messages.mime with Basic auth", async () => {
+    const seen = fake(async () => new Response("{}"));
+    const mailer = mailgunMailer({ apiKey: "key-1", domain: "mg.example.jp", baseUrl: "https://mailgun.test", timeoutMs: 50 });
+    expect(await mailer.send(MAIL)).toEqual({ ok: true });
+    expect(seen[0].url).toBe("https://mailgun.test/v3/mg.example.jp/messages.mime");
+    expect(seen[0].method).toBe("POST");
+    expect(seen[0].headers.get("authorization")).toBe(`Basic ${btoa("api:key-1")}`);
+    const form = seen[0].body as FormData;
+    expect(form.get("to")).toBe("hanako.yamada@example.com");
+    expect(new Uint8Array(await (form.get("message") as Blob).arrayBuffer())).toEqual(RAW);
+    expect(await outcomes(mailer)).toEqual(["sent", "permanent", "temporary", "temporary"]);
+  });
+
+  it("Resend: JSON with threading headers and base64 attachments; custom headers are lost", async () => {
+    const seen = fake(async () => new Response('{"id":"x"}'));
+    const mailer = resendMailer({ apiKey: "re_1", baseUrl: "https://resend.test", timeoutMs: 50 });
+    await mailer.send(MAIL);
+    expect(seen[0].url).toBe("https://resend.test/emails");
+    expect(seen[0].headers.get("authorization")).toBe("Bearer re_1");
+    const body = JSON.parse(String(seen[0].body));
+    expect(body).toMatchObject({ from: '"Example Support Desk" <info@relay.example.jp>', to: ["hanako.yamada@example.com"], subject: "見積書", text: "Here is the quote.\n" });
+    expect(body.headers).toEqual({ "Message-ID": "<m1@relay.example.jp>", "In-Reply-To": "<hy-1@mail.example.com>", References: "<hy-1@mail.example.com>" });
+    expect(body.attachments).toEqual([{ filename: "quote.pdf", content: btoa("%PDF-1.4 quote"), content_type: "application/pdf" }]);
+    expect(await outcomes(mailer)).toEqual(["sent", "permanent", "temporary", "temporary"]);
+  });
+
+  it("Postmark: its JSON with X-Postmark-Server-Token and the message stream", async () => {
+    const seen = fake(async () => new Response('{"ErrorCode":0}'));
+    const mailer = postmarkMailer({ apiKey: "pm-1", baseUrl: "https://postmark.test", stream: "outbound", timeoutMs: 50 });
+    await mailer.send(MAIL);
+    expect(seen[0].url).toBe("https://postmark.test/email");
+    expect(seen[0].headers.get("x-postmark-server-token")).toBe("pm-1");
+    const body = JSON.parse(String(seen[0].body));
+    expect(body).toMatchObject({ From: '"Example Support Desk" <info@relay.example.jp>', To: "hanako.yamada@example.com", Subject: "見積書", TextBody: "Here is the quote.\n", MessageStream: "outbound" });
+    expect(body.Headers).toContainEqual({ Name: "In-Reply-To", Value: "<hy-1@mail.example.com>" });
+    expect(body.Attachments).toEqual([{ Name: "quote.pdf", Content: btoa("%PDF-1.4 quote"), ContentType: "application/pdf" }]);
+    expect(await outcomes(mailer)).toEqual(["sent", "permanent", "temporary", "temporary"]);
+  });
+
+  it("SendGrid v3: personalizations, content, headers without Message-ID (SendGrid sets its own)", async () => {
+    const seen = fake(async () => new Response(null, { status: 202 }));
+    const mailer = sendgridMailer({ apiKey: "SG.1", baseUrl: "https://sendgrid.test", timeoutMs: 50 });
+    expect(await mailer.send(MAIL)).toEqual({ ok: true });
+    expect(seen[0].url).toBe("https://sendgrid.test/v3/mail/send");
+    expect(seen[0].headers.get("authorization")).toBe("Bearer SG.1");
+    const body = JSON.parse(String(seen[0].body));
+    expect(body.personalizations).toEqual([{ to: [{ email: "hanako.yamada@example.com" }] }]);
+    expect(body.from).toEqual({ email: "info@relay.example.jp", name: "Example Support Desk" });
+    expect(body.content).toEqual([{ type: "text/plain", value: "Here is the quote.\n" }]);
+    expect(body.headers).toEqual({ "In-Reply-To": "<hy-1@mail.example.com>", References: "<hy-1@mail.example.com>" });
+    expect(body.attachments).toEqual([{ content: btoa("%PDF-1.4 quote"), filename: "quote.pdf", type: "application/pdf", disposition: "attachment" }]);
+    expect(await outcomes(mailer)).toEqual(["sent", "permanent", "temporary", "temporary"]);
+  });
+});
