@@ -21,6 +21,10 @@ export interface Env {
   /** Secret: the HTTP mail provider's API key (MAILER = mailgun | resend | postmark | sendgrid). */
   MAIL_API_KEY?: string;
   MAILGUN_DOMAIN?: string;
+  /** Amazon SES (MAILER = ses): region var, key id var, secret access key secret. */
+  AWS_REGION?: string;
+  AWS_ACCESS_KEY_ID?: string;
+  AWS_SECRET_ACCESS_KEY?: string;
   POSTMARK_STREAM?: string;
   /** Secret: Turnstile secret key; when set, form posts must carry a valid `cf-turnstile-response`. */
   TURNSTILE_SECRET?: string;
@@ -29,8 +33,8 @@ export interface Env {
   ACCESS_AUD?: string;
 }
 
-export type MailerName = "outbox" | "cloudflare" | "mailgun" | "resend" | "postmark" | "sendgrid";
-const MAILERS: MailerName[] = ["outbox", "cloudflare", "mailgun", "resend", "postmark", "sendgrid"];
+export type MailerName = "outbox" | "cloudflare" | "mailgun" | "resend" | "postmark" | "sendgrid" | "ses";
+const MAILERS: MailerName[] = ["outbox", "cloudflare", "mailgun", "resend", "postmark", "sendgrid", "ses"];
 
 export interface Config {
   mailer: MailerName;

@@ -1,11 +1,12 @@
 /**
- * Transactional-mail providers over HTTP, behind the one Mailer interface. Mailgun takes the raw
- * MIME as it is (threading headers and attachments untouched). Resend, Postmark and SendGrid
+ * Transactional-mail providers over HTTP, behind the one Mailer interface. Mailgun and Amazon SES
+ * take the raw MIME as it is (threading headers and attachments untouched). Resend, Postmark and SendGrid
  * only take JSON: the message is read back into their shape — subject, text, HTML, attachments
  * and the threading/automation headers; what JSON cannot carry (the MIME structure itself,
  * nested message/rfc822 parts as parts, exotic headers) is lost, as the tests record.
  * 2xx is sent; 429, 5xx, network errors and timeouts are temporary; other 4xx are permanent.
  */
+import { AwsClient } from "aws4fetch";
 import PostalMime from "postal-mime";
 import type { Mailer, OutboundEnvelope, SendResult } from "./mailer";
 
@@ -18,10 +19,10 @@ export interface HttpMailerOptions {
 
 const KEPT_HEADERS = ["message-id", "in-reply-to", "references", "auto-submitted", "reply-to"];
 
-async function post(url: string, init: RequestInit, timeoutMs: number): Promise<SendResult> {
+async function post(url: string, init: RequestInit, timeoutMs: number, send: typeof fetch = fetch): Promise<SendResult> {
   let res: Response;
   try {
-    res = await fetch(url, { ...init, method: "POST", signal: AbortSignal.timeout(timeoutMs) });
+    res = await send(url, { ...init, method: "POST", signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
     return { ok: false, permanent: false, error: error instanceof Error && error.name === "TimeoutError" ? "provider timed out" : "provider unreachable" };
   }
@@ -113,6 +114,21 @@ export function sendgridMailer(options: HttpMailerOptions): Mailer {
         attachments: m.attachments.map((a) => ({ content: a.content, filename: a.filename, type: a.contentType, disposition: a.contentId ? "inline" : "attachment", ...(a.contentId ? { content_id: a.contentId.replace(/[<>]/g, "") } : {}) })),
       };
       return post(`${base}/v3/mail/send`, { headers: { authorization: `Bearer ${options.apiKey}`, "content-type": "application/json" }, body: JSON.stringify(body) }, options.timeoutMs ?? 15_000);
+    },
+  };
+}
+
+/** Amazon SES v2 SendEmail with raw content, SigV4-signed (aws4fetch). */
+export function sesMailer(options: { accessKeyId: string; secretAccessKey: string; region: string; baseUrl?: string; timeoutMs?: number }): Mailer {
+  const aws = new AwsClient({ accessKeyId: options.accessKeyId, secretAccessKey: options.secretAccessKey, service: "ses", region: options.region, retries: 0 }); // retries are the outbox's job
+  const base = options.baseUrl ?? `https://email.${options.region}.amazonaws.com`;
+  return {
+    name: "ses",
+    async send({ from, to, raw }: OutboundEnvelope) {
+      let binary = "";
+      for (let i = 0; i < raw.length; i += 0x8000) binary += String.fromCharCode(...raw.subarray(i, i + 0x8000));
+      const body = { FromEmailAddress: from, Destination: { ToAddresses: [to] }, Content: { Raw: { Data: btoa(binary) } } };
+      return post(`${base}/v2/email/outbound-emails`, { headers: { "content-type": "application/json" }, body: JSON.stringify(body) }, options.timeoutMs ?? 15_000, (url, init) => aws.fetch(String(url), init));
     },
   };
 }

@@ -4,7 +4,7 @@
  * 4xx, 5xx or hangs.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { mailgunMailer, postmarkMailer, resendMailer, sendgridMailer } from "../../../worker/mail/http-mailers";
+import { mailgunMailer, postmarkMailer, resendMailer, sendgridMailer, sesMailer } from "../../../worker/mail/http-mailers";
 import type { Mailer } from "../../../worker/mail/mailer";
 
 const RAW = new TextEncoder().encode(
@@ -45,7 +45,9 @@ interface Seen {
 function fake(answer: () => Promise<Response>): Seen[] {
   const seen: Seen[] = [];
   vi.spyOn(globalThis, "fetch").mockImplementation(async (input, init) => {
-    seen.push({ url: String(input), method: init?.method ?? "GET", headers: new Headers(init?.headers), body: init?.body });
+    const request = input instanceof Request ? input : null;
+    seen.push({ url: request ? request.url : String(input), method: request?.method ?? init?.method ?? "GET", headers: new Headers(request?.headers ?? init?.headers), body: request ? await request.text() : init?.body });
+    if (request?.signal && !init?.signal) init = { ...init, signal: request.signal };
     if (init?.signal) {
       return Promise.race([answer(), new Promise<Response>((_, reject) => init.signal!.addEventListener("abort", () => reject(init.signal!.reason)))]);
     }
@@ -76,7 +78,7 @@ describe("HTTP mail providers", () => {
     expect(seen[0].headers.get("authorization")).toBe(`Basic ${btoa("api:key-1")}`);
     const form = seen[0].body as FormData;
     expect(form.get("to")).toBe("hanako.yamada@example.com");
-    expect(new Uint8Array(await (form.get("message") as Blob).arrayBuffer())).toEqual(RAW);
+    expect(new Uint8Array(await (form.get("message") as unknown as Blob).arrayBuffer())).toEqual(RAW);
     expect(await outcomes(mailer)).toEqual(["sent", "permanent", "temporary", "temporary"]);
   });
 
@@ -118,6 +120,21 @@ describe("HTTP mail providers", () => {
     expect(body.content).toEqual([{ type: "text/plain", value: "Here is the quote.\n" }]);
     expect(body.headers).toEqual({ "In-Reply-To": "<hy-1@mail.example.com>", References: "<hy-1@mail.example.com>" });
     expect(body.attachments).toEqual([{ content: btoa("%PDF-1.4 quote"), filename: "quote.pdf", type: "application/pdf", disposition: "attachment" }]);
+    expect(await outcomes(mailer)).toEqual(["sent", "permanent", "temporary", "temporary"]);
+  });
+
+  it("Amazon SES v2: the raw MIME as Content.Raw.Data, SigV4-signed for ses in the region", async () => {
+    const seen = fake(async () => new Response('{"MessageId":"x"}'));
+    const mailer = sesMailer({ accessKeyId: "AKIDEXAMPLE", secretAccessKey: "secret", region: "ap-northeast-1", baseUrl: "https://ses.test", timeoutMs: 50 });
+    expect(await mailer.send(MAIL)).toEqual({ ok: true });
+    expect(seen[0].url).toBe("https://ses.test/v2/email/outbound-emails");
+    expect(seen[0].method).toBe("POST");
+    expect(seen[0].headers.get("authorization")).toMatch(/^AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE\/\d{8}\/ap-northeast-1\/ses\/aws4_request, SignedHeaders=[^,]+, Signature=[0-9a-f]{64}$/);
+    expect(seen[0].headers.get("x-amz-date")).toMatch(/^\d{8}T\d{6}Z$/);
+    const body = JSON.parse(String(seen[0].body));
+    expect(body.FromEmailAddress).toBe("info@relay.example.jp");
+    expect(body.Destination).toEqual({ ToAddresses: ["hanako.yamada@example.com"] });
+    expect(Uint8Array.from(atob(body.Content.Raw.Data), (c) => c.charCodeAt(0))).toEqual(RAW);
     expect(await outcomes(mailer)).toEqual(["sent", "permanent", "temporary", "temporary"]);
   });
 });
