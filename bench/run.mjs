@@ -172,6 +172,8 @@ for (const input of inputs()) {
   }
   rows.push({ name: input.name, size: input.bytes.length, floor: f, naive: n, relay: r, identical });
 }
+await build({ entryPoints: [path.join(here, "malformed.ts")], bundle: true, platform: "node", format: "esm", outfile: path.join(work, "malformed.mjs"), logLevel: "warning" });
+const malformed = (await import(path.join(work, "malformed.mjs"))).runMalformed(10_000);
 const memory = JSON.parse(execFileSync(process.execPath, ["--expose-gc", fileURLToPath(import.meta.url), "--memory", String(Math.floor((25 * 1024 * 1024) / 1.37) - 200_000)]).toString());
 let cpu = [];
 try {
@@ -211,6 +213,10 @@ ${table}
 | goal | met | measured |
 |---|---|---|
 ${goals.map(([g, ok, m]) => `| ${g} | ${ok ? "yes" : "**no**"} | ${m} |`).join("\n")}
+
+## Robustness
+
+10 000 generated malformed messages through the core: ${malformed.relayed} relayed, ${malformed.refused} refused (\`554 5.6.0\`, too deep), **${malformed.crashed} unhandled exceptions**${malformed.firstCrash ? ` (first: ${malformed.firstCrash})` : ""}.
 
 ## The whole worker under wrangler dev (workerd process CPU per injected message, 2 recipients)
 
