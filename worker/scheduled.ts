@@ -22,11 +22,12 @@ export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
   const db = createDb(env.DB);
   const ring = await keyring(config.dataKey, config.dataKeyId);
   const mailer = mailerFor(config, env);
+  // Retention first: nothing a delivery problem does may keep data past its window.
+  await purgeExpired(env, now);
   await retryDue(db, ring, mailer, now);
   const sends: Promise<unknown>[] = [];
   await noticePermanentFailures(db, ring, mailer, (p) => sends.push(p));
   await Promise.all(sends);
-  await purgeExpired(env, now);
 }
 
 export async function purgeExpired(env: Env, now = Date.now()): Promise<void> {

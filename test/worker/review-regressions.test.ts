@@ -110,7 +110,7 @@ describe("permanent failures", () => {
     await worker.email(reply, cfEnv, ctx);
     await waitOnExecutionContext(ctx);
     const failed = await env.DB.prepare("SELECT state, last_error FROM outbox WHERE kind = 'relay' AND message_id IS NOT NULL ORDER BY created_at DESC LIMIT 1").first<{ state: string; last_error: string }>();
-    expect(failed).toEqual({ state: "failed-permanent", last_error: "550 destination address [address] is not verified" });
+    expect(failed).toEqual({ state: "failed-permanent", last_error: "550 the provider refused the message" });
     for (let i = 0; i < 2; i++) {
       ctx = createExecutionContext();
       await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "*/5 * * * *" }), cfEnv, ctx);
@@ -122,5 +122,25 @@ describe("permanent failures", () => {
     expect(notices[0].state).toBe("sent");
     expect(notices[0].raw).toContain(alias);
     expect(await findLeaks(rawBytes(notices[0]), [HANAKO])).toEqual([]);
+  });
+});
+
+describe("failure reasons", () => {
+  it("keep codes and a fixed phrase, never the provider's text (which may quote the address)", async () => {
+    const { failureCategory } = await import("../../worker/mail/deliver");
+    expect(failureCategory({ permanent: true, error: `550 5.1.1 <"hanako yamada"@example.com>: invalid ${"x".repeat(180)} hanako.yamada@example.com` })).toBe("550 5.1.1 the provider refused the message");
+    expect(failureCategory({ permanent: false, error: "provider timed out" })).toBe("the provider did not answer in time");
+    expect(failureCategory({ permanent: false, error: "HTTP 503 busy" })).toBe("503 the provider failed temporarily");
+  });
+
+  it("an unreadable queued row fails alone and does not stop the retention purge", async () => {
+    await resetDatabase();
+    await setUpConversation();
+    await env.DB.prepare("UPDATE outbox SET state = 'failed-temporary', next_attempt_at = 0, raw_enc = 'AAAA' WHERE kind = 'relay'").run();
+    await env.DB.prepare("UPDATE messages SET created_at = created_at - 40 * 86400000").run();
+    const ctx = createExecutionContext();
+    await worker.scheduled(createScheduledController({ scheduledTime: Date.now(), cron: "*/5 * * * *" }), env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(await count("SELECT count(*) AS n FROM messages")).toBe(0);
   });
 });

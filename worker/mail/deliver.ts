@@ -32,10 +32,20 @@ async function attempt(mailer: Mailer, mail: QueuedMail): Promise<SendResult> {
   }
 }
 
-/** The row's next state after an attempt; reasons are stored without any address in them. */
+/**
+ * What is kept of a failure: its status codes and a fixed phrase — never the provider's own
+ * text, which may quote the destination address (and would reach the recipient in a notice).
+ */
+export function failureCategory(result: { permanent: boolean; error: string }): string {
+  const codes = [result.error.match(/\b[2-5]\d\d\b/)?.[0], result.error.match(/\b[245]\.\d{1,3}\.\d{1,3}\b/)?.[0]].filter(Boolean).join(" ");
+  const phrase = /timed out/i.test(result.error) ? "the provider did not answer in time" : /unreachable/i.test(result.error) ? "the provider could not be reached" : result.permanent ? "the provider refused the message" : "the provider failed temporarily";
+  return codes ? `${codes} ${phrase}` : phrase;
+}
+
+/** The row's next state after an attempt. */
 function outcome(result: SendResult, attempts: number, createdAt: number, now: number) {
   if (result.ok) return { state: "sent" as const, attempts, updatedAt: now, lastError: null, nextAttemptAt: null };
-  const lastError = result.error.replace(/[^\s<>()",;:]+@[^\s<>()",;:]+/g, "[address]").slice(0, 300);
+  const lastError = failureCategory(result);
   const permanent = result.permanent || now + backoff(attempts) - createdAt > RETRY_WINDOW;
   return permanent ? { state: "failed-permanent" as const, attempts, updatedAt: now, lastError, nextAttemptAt: null } : { state: "failed-temporary" as const, attempts, updatedAt: now, lastError, nextAttemptAt: now + backoff(attempts) };
 }
@@ -69,7 +79,13 @@ export async function retryDue(db: Db, ring: Keyring, mailer: Mailer, now = Date
   for (const row of due) {
     const claimed = await db.update(outbox).set({ state: "queued", updatedAt: now }).where(and(eq(outbox.id, row.id), eq(outbox.updatedAt, row.updatedAt))).returning({ id: outbox.id });
     if (!claimed.length) continue;
-    const result = await attempt(mailer, { id: row.id, from: row.envelopeFrom, to: await ring.open(row.envelopeToEnc), raw: await openRaw(ring, row.rawEnc) });
+    let result: SendResult;
+    try {
+      result = await attempt(mailer, { id: row.id, from: row.envelopeFrom, to: await ring.open(row.envelopeToEnc), raw: await openRaw(ring, row.rawEnc) });
+    } catch {
+      // A row that cannot be read (a rotated key, a corrupted value) fails alone, for good.
+      result = { ok: false, permanent: true, error: "stored message unreadable" };
+    }
     await db.update(outbox).set(outcome(result, row.attempts + 1, row.createdAt, now)).where(eq(outbox.id, row.id));
     if (result.ok) sent++;
   }

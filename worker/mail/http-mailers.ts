@@ -17,7 +17,7 @@ export interface HttpMailerOptions {
   timeoutMs?: number;
 }
 
-const KEPT_HEADERS = ["message-id", "in-reply-to", "references", "auto-submitted", "reply-to"];
+const KEPT_HEADERS = ["message-id", "in-reply-to", "references", "auto-submitted"];
 
 async function post(url: string, init: RequestInit, timeoutMs: number, send: typeof fetch = fetch): Promise<SendResult> {
   let res: Response;
@@ -37,8 +37,11 @@ async function readBack(raw: Uint8Array) {
   const headers: Record<string, string> = {};
   for (const h of email.headers) if (KEPT_HEADERS.includes(h.key) && !headers[h.originalKey]) headers[h.originalKey] = h.value;
   const from = email.from && "address" in email.from && email.from.address ? email.from : { name: "", address: "" };
+  // Reply-To is a field of its own in every JSON API (SendGrid refuses it as a header).
+  const replyTo = email.replyTo?.find((a): a is { name: string; address: string } => "address" in a && Boolean(a.address))?.address;
   return {
     from,
+    replyTo,
     subject: email.subject ?? "",
     text: email.text ?? "",
     html: email.html,
@@ -70,7 +73,7 @@ export function resendMailer(options: HttpMailerOptions): Mailer {
     name: "resend",
     async send({ from, to, raw }: OutboundEnvelope) {
       const m = await readBack(raw);
-      const body = { from: formatFrom({ name: m.from.name, address: from }), to: [to], subject: m.subject, text: m.text, html: m.html, headers: m.headers, attachments: m.attachments.map((a) => ({ filename: a.filename, content: a.content, content_type: a.contentType })) };
+      const body = { from: formatFrom({ name: m.from.name, address: from }), to: [to], ...(m.replyTo ? { reply_to: m.replyTo } : {}), subject: m.subject, text: m.text, html: m.html, headers: m.headers, attachments: m.attachments.map((a) => ({ filename: a.filename, content: a.content, content_type: a.contentType })) };
       return post(`${base}/emails`, { headers: { authorization: `Bearer ${options.apiKey}`, "content-type": "application/json" }, body: JSON.stringify(body) }, options.timeoutMs ?? 15_000);
     },
   };
@@ -85,6 +88,7 @@ export function postmarkMailer(options: HttpMailerOptions & { stream?: string })
       const body = {
         From: formatFrom({ name: m.from.name, address: from }),
         To: to,
+        ...(m.replyTo ? { ReplyTo: m.replyTo } : {}),
         Subject: m.subject,
         TextBody: m.text,
         HtmlBody: m.html,
@@ -107,6 +111,7 @@ export function sendgridMailer(options: HttpMailerOptions): Mailer {
       const body = {
         personalizations: [{ to: [{ email: to }] }],
         from: { email: from, ...(m.from.name ? { name: m.from.name } : {}) },
+        ...(m.replyTo ? { reply_to: { email: m.replyTo } } : {}),
         subject: m.subject,
         content,
         // SendGrid sets Message-ID itself and refuses to take one.

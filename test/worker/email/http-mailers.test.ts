@@ -10,6 +10,7 @@ import type { Mailer } from "../../../worker/mail/mailer";
 const RAW = new TextEncoder().encode(
   [
     "From: Example Support Desk <info@relay.example.jp>",
+    "Reply-To: <r-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@relay.example.jp>",
     "To: Hanako Yamada <hanako.yamada@example.com>",
     "Subject: =?UTF-8?B?6KaL56mN5pu4?=",
     "Message-ID: <m1@relay.example.jp>",
@@ -89,7 +90,7 @@ describe("HTTP mail providers", () => {
     expect(seen[0].url).toBe("https://resend.test/emails");
     expect(seen[0].headers.get("authorization")).toBe("Bearer re_1");
     const body = JSON.parse(String(seen[0].body));
-    expect(body).toMatchObject({ from: '"Example Support Desk" <info@relay.example.jp>', to: ["hanako.yamada@example.com"], subject: "見積書", text: "Here is the quote.\n" });
+    expect(body).toMatchObject({ from: '"Example Support Desk" <info@relay.example.jp>', to: ["hanako.yamada@example.com"], reply_to: "r-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@relay.example.jp", subject: "見積書", text: "Here is the quote.\n" });
     expect(body.headers).toEqual({ "Message-ID": "<m1@relay.example.jp>", "In-Reply-To": "<hy-1@mail.example.com>", References: "<hy-1@mail.example.com>" });
     expect(body.attachments).toEqual([{ filename: "quote.pdf", content: btoa("%PDF-1.4 quote"), content_type: "application/pdf" }]);
     expect(await outcomes(mailer)).toEqual(["sent", "permanent", "temporary", "temporary"]);
@@ -102,7 +103,7 @@ describe("HTTP mail providers", () => {
     expect(seen[0].url).toBe("https://postmark.test/email");
     expect(seen[0].headers.get("x-postmark-server-token")).toBe("pm-1");
     const body = JSON.parse(String(seen[0].body));
-    expect(body).toMatchObject({ From: '"Example Support Desk" <info@relay.example.jp>', To: "hanako.yamada@example.com", Subject: "見積書", TextBody: "Here is the quote.\n", MessageStream: "outbound" });
+    expect(body).toMatchObject({ From: '"Example Support Desk" <info@relay.example.jp>', To: "hanako.yamada@example.com", Subject: "見積書", TextBody: "Here is the quote.\n", MessageStream: "outbound", ReplyTo: "r-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@relay.example.jp" });
     expect(body.Headers).toContainEqual({ Name: "In-Reply-To", Value: "<hy-1@mail.example.com>" });
     expect(body.Attachments).toEqual([{ Name: "quote.pdf", Content: btoa("%PDF-1.4 quote"), ContentType: "application/pdf" }]);
     expect(await outcomes(mailer)).toEqual(["sent", "permanent", "temporary", "temporary"]);
@@ -117,6 +118,8 @@ describe("HTTP mail providers", () => {
     const body = JSON.parse(String(seen[0].body));
     expect(body.personalizations).toEqual([{ to: [{ email: "hanako.yamada@example.com" }] }]);
     expect(body.from).toEqual({ email: "info@relay.example.jp", name: "Example Support Desk" });
+    // SendGrid refuses Reply-To as a header (400): it travels as its own field.
+    expect(body.reply_to).toEqual({ email: "r-aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa@relay.example.jp" });
     expect(body.content).toEqual([{ type: "text/plain", value: "Here is the quote.\n" }]);
     expect(body.headers).toEqual({ "In-Reply-To": "<hy-1@mail.example.com>", References: "<hy-1@mail.example.com>" });
     expect(body.attachments).toEqual([{ content: btoa("%PDF-1.4 quote"), filename: "quote.pdf", type: "application/pdf", disposition: "attachment" }]);
