@@ -198,6 +198,8 @@ export const forms = sqliteTable("forms", {
 export const pendingSubmissions = sqliteTable("pending_submissions", {
   tokenHash: text("token_hash").primaryKey(),
   formId: text("form_id").notNull().references(() => forms.id, { onDelete: "cascade" }),
+  /** Blind index of the submitter's address: one confirmation mail per address and hour. */
+  emailHash: text("email_hash"),
   emailEnc: text("email_enc").notNull(),
   rawEnc: text("raw_enc").notNull(),
   expiresAt: integer("expires_at").notNull(),

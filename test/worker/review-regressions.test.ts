@@ -89,8 +89,8 @@ describe("review regressions", () => {
     const posted = await api("POST", `/f/${form}`, "name=Ken&email=ken%40example.com&message=hi", { "content-type": "application/x-www-form-urlencoded", origin: "https://elsewhere.example" });
     expect(posted.status).toBe(303);
     const token = (await outbox()).find((o) => o.envelopeTo === "ken@example.com")!.raw.match(/\/f\/confirm\/([a-z2-7]+)/)![1];
-    expect((await api("GET", `/f/confirm/${token}`, undefined, {})).status).toBe(422);
-    expect((await api("GET", `/f/confirm/${token}`, undefined, {})).status).toBe(422);
+    expect((await api("POST", `/f/confirm/${token}`, undefined, {})).status).toBe(422);
+    expect((await api("POST", `/f/confirm/${token}`, undefined, {})).status).toBe(422);
   });
 });
 

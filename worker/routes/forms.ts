@@ -171,10 +171,16 @@ formPosts.get("/:formId/thanks", (c) =>
   ),
 );
 
+/** At most one confirmation mail per form, address and hour, whoever posts (mail-bombing guard). */
+const CONFIRM_INTERVAL = 60 * 60 * 1000;
+
 async function queueConfirmation(c: Context<AppEnv>, formId: string, pa: { id: string; address: string; displayName: string }, email: string, raw: Uint8Array) {
   const { db, ring, config, mailer } = c.var;
+  const emailHash = await ring.index(email);
+  const recent = await db.select({ t: pendingSubmissions.tokenHash }).from(pendingSubmissions).where(and(eq(pendingSubmissions.formId, formId), eq(pendingSubmissions.emailHash, emailHash), gt(pendingSubmissions.createdAt, Date.now() - CONFIRM_INTERVAL))).limit(1);
+  if (recent.length) return;
   const token = randomToken(20);
-  await db.insert(pendingSubmissions).values({ tokenHash: await sha256Hex(token), formId, emailEnc: await ring.seal(email), rawEnc: await sealRaw(ring, raw), expiresAt: Date.now() + CONFIRM_TTL });
+  await db.insert(pendingSubmissions).values({ tokenHash: await sha256Hex(token), formId, emailHash, emailEnc: await ring.seal(email), rawEnc: await sealRaw(ring, raw), expiresAt: Date.now() + CONFIRM_TTL });
   const link = `${config.appUrl}/f/confirm/${token}`;
   const mail = composePlain({
     from: { name: pa.displayName, address: pa.address },
@@ -195,7 +201,18 @@ async function deliver(c: Context<AppEnv>, publicAddress: string, email: string,
   if (verdict.kind === "rejected") throw new ApiError("not_delivered", verdict.reason, 422);
 }
 
+/**
+ * The link in the confirmation mail only shows a button: mail scanners that open links must not
+ * confirm on the submitter's behalf (that would let anyone make the relay mail a third party).
+ */
 formPosts.get("/confirm/:token", async (c) => {
+  const token = c.req.param("token");
+  return c.html(
+    simplePage("Confirm your message / 送信の確認", ["Press the button to deliver your message.", "ボタンを押すと、お問い合わせが送信されます。"], { label: "Send / 送信する", postTo: `/f/confirm/${isToken(token) ? token : ""}` }),
+  );
+});
+
+formPosts.post("/confirm/:token", async (c) => {
   const token = c.req.param("token");
   const hash = isToken(token) ? await sha256Hex(token) : "";
   const [pending] = hash ? await c.var.db.select().from(pendingSubmissions).where(and(eq(pendingSubmissions.tokenHash, hash), gt(pendingSubmissions.expiresAt, Date.now()))) : [];

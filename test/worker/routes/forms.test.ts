@@ -52,7 +52,7 @@ describe("forms", () => {
     expect(items.filter((o) => o.kind === "relay")).toEqual([]);
     const confirmation = items.find((o) => o.envelopeTo === "yui@example.com")!;
     const token = confirmation.raw.match(/\/f\/confirm\/([a-z2-7]+)/)![1];
-    const confirmed = await api("GET", `/f/confirm/${token}`, undefined, {});
+    const confirmed = await api("POST", `/f/confirm/${token}`, undefined, {});
     expect(confirmed.status).toBe(303);
     const copies = (await outbox()).filter((o) => o.kind === "relay");
     expect(copies.map((c) => c.envelopeTo).sort()).toEqual([STAFF_ONE, STAFF_TWO]);
@@ -64,7 +64,7 @@ describe("forms", () => {
     const email = await PostalMime.parse(rawBytes(copies[0]));
     expect(email.subject).toBe("配送について");
     expect(email.text).toContain("満足度: 5");
-    expect((await api("GET", `/f/confirm/${token}`, undefined, {})).status).toBe(404);
+    expect((await api("POST", `/f/confirm/${token}`, undefined, {})).status).toBe(404);
 
     // The recipient's reply reaches the submitter like any reply.
     const alias = copies.find((c) => c.envelopeTo === STAFF_ONE)!.envelopeFrom;
@@ -79,5 +79,26 @@ describe("forms", () => {
     expect(res.headers.get("location")).toBe("https://www.example.com/thanks");
     expect((await outbox()).filter((o) => o.kind === "relay")).toEqual([]);
     expect((await api("GET", "/f/nope-form", undefined, {})).status).toBe(404);
+  });
+});
+
+describe("form abuse guards", () => {
+  beforeEach(resetDatabase);
+
+  it("opening the confirmation link only shows a button; one confirmation mail per address and hour", async () => {
+    const formId = await makeForm();
+    for (let i = 0; i < 5; i++) {
+      const res = await post(formId, JSON.stringify({ name: "Anyone", email: "victim@example.org", message: `spam ${i}` }), "application/json");
+      expect(res.status).toBe(202);
+    }
+    const mails = (await outbox()).filter((o) => o.envelopeTo === "victim@example.org");
+    expect(mails).toHaveLength(1);
+    const token = mails[0].raw.match(/\/f\/confirm\/([a-z2-7]+)/)![1];
+    const page = await api("GET", `/f/confirm/${token}`, undefined, {});
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain(`<form method="post" action="/f/confirm/${token}">`);
+    expect((await outbox()).filter((o) => o.kind === "relay")).toEqual([]);
+    expect((await api("POST", `/f/confirm/${token}`, undefined, {})).status).toBe(303);
+    expect((await outbox()).filter((o) => o.kind === "relay")).toHaveLength(2);
   });
 });

@@ -1,0 +1,1 @@
+ALTER TABLE `pending_submissions` ADD `email_hash` text;
