@@ -15,12 +15,8 @@ function id(): string {
   return crypto.randomUUID();
 }
 
-export function auditStatement(db: Db, entry: AuditEntry) {
-  return db.insert(auditLog).values({ id: id(), accountId: entry.accountId, actor: entry.actor, action: entry.action, target: entry.target ?? "", ip: entry.ip ?? "" });
-}
-
 export async function audit(db: Db, entry: AuditEntry): Promise<void> {
-  await auditStatement(db, entry);
+  await db.insert(auditLog).values({ id: id(), accountId: entry.accountId, actor: entry.actor, action: entry.action, target: entry.target ?? "", ip: entry.ip ?? "" });
 }
 
 export async function listAudit(db: Db, accountId: string, limit = 1000) {

@@ -8,7 +8,6 @@
  * sending server keeps the message and retries (nothing is accepted and then lost).
  */
 import { createDb } from "../../db/client";
-import { isDeletedAlias } from "../../db/queries/relay";
 import { keyring } from "../crypto/sealed";
 import { isGenuineAlias } from "../crypto/tokens";
 import { getConfig, type Env } from "../env";
@@ -79,12 +78,6 @@ async function relayMessage(relay: RelayContext, message: ForwardableEmailMessag
 
 // 3. Relay.
 async function relayParsed(relay: RelayContext, mail: InboundMail, looksLikeAlias: boolean, localPart: string, rcptNormal: string): Promise<Verdict> {
-  if (looksLikeAlias) {
-    const verdict = await relayReply(relay, mail, localPart);
-    if (verdict.kind === "rejected" && verdict.reason.startsWith("550 5.1.1") && (await isDeletedAlias(relay.db, await relay.ring.index(`alias:${localPart}`)))) {
-      return { kind: "rejected", reason: "550 5.1.1 This address no longer exists" };
-    }
-    return verdict;
-  }
+  if (looksLikeAlias) return relayReply(relay, mail, localPart);
   return forwardToRecipients(relay, mail, withoutSubaddress(rcptNormal));
 }

@@ -4,7 +4,7 @@
  * public address's recipients becomes the public address, and every alias the contact is not
  * meant to know becomes the public address too.
  */
-import { loadReplyState, recordAndQueue, type ThreadRow } from "../../db/queries/relay";
+import { isDeletedAlias, loadReplyState, recordAndQueue, type ThreadRow } from "../../db/queries/relay";
 import { ALIAS_PATTERN, randomToken } from "../crypto/tokens";
 import { composePlain } from "../mail/compose";
 import { queueServiceMail } from "../mail/service-mail";
@@ -39,7 +39,10 @@ export async function relayReply(ctx: RelayContext, mail: InboundMail, localPart
   const lookupIds = await threadLookupIds(ctx, refs, messageDomain);
 
   const state = await loadReplyState(ctx.db, localPart, otherLocalParts, lookupIds);
-  if (!state.main) return reject("550 5.1.1 No such address here");
+  if (!state.main) {
+    const deleted = await isDeletedAlias(ctx.db, await ctx.ring.index(`alias:${localPart}`));
+    return reject(deleted ? "550 5.1.1 This address no longer exists" : "550 5.1.1 No such address here");
+  }
   const m = state.main;
   const pa = { id: m.publicAddressId, address: m.publicAddress, displayName: m.publicDisplayName, domain: m.publicDomain, status: m.publicStatus };
   const alias = { id: m.aliasId, localPart: m.aliasLocalPart, domain: m.aliasDomain };

@@ -37,7 +37,13 @@ export async function noticePermanentFailures(db: Db, ring: Keyring, mailer: Mai
       ].join("\n"),
       headers: { "Auto-Submitted": "auto-generated" },
     });
-    await queueServiceMail({ db, ring, mailer }, waitUntil, { kind: "notice", from: row.from, to, raw, publicAddressId: row.publicAddressId ?? undefined, recipientId: row.recipientId ?? undefined });
+    try {
+      await queueServiceMail({ db, ring, mailer }, waitUntil, { kind: "notice", from: row.from, to, raw, publicAddressId: row.publicAddressId ?? undefined, recipientId: row.recipientId ?? undefined });
+    } catch (error) {
+      // Not recorded: release the claim so the next pass tries again (never lost silently).
+      await db.update(outbox).set({ notifiedAt: null }).where(eq(outbox.id, row.id));
+      throw error;
+    }
   }
   return failed.length;
 }

@@ -52,10 +52,6 @@ export function headerValue(fields: HeaderField[], key: string): string | undefi
   return fields.find((f) => f.key === key)?.value;
 }
 
-export function headerValues(fields: HeaderField[], key: string): string[] {
-  return fields.filter((f) => f.key === key).map((f) => f.value);
-}
-
 /**
  * Writes one field, folded at white space so lines stay within 78 characters where possible
  * and never exceed 998 (RFC 5322 §2.1.1). CR and LF inside the value are replaced by spaces:

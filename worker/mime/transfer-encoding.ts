@@ -79,8 +79,3 @@ export function encodeQuotedPrintable(binary: string): string {
 }
 
 const HEX = "0123456789ABCDEF";
-
-/** Canonical CRLF line ends (RFC 5322 §2.3): bare LF and bare CR become CRLF. */
-export function toCrlf(text: string): string {
-  return text.replace(/\r\n|\r|\n/g, "\r\n");
-}
