@@ -5,7 +5,7 @@
  * public address or a recipient removes its contacts, aliases, messages and queued mail.
  */
 import { sql } from "drizzle-orm";
-import { index, integer, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
+import { index, integer, primaryKey, sqliteTable, text, uniqueIndex } from "drizzle-orm/sqlite-core";
 
 // Milliseconds: ordering within a second matters (the outbox lists newest first).
 const now = sql`(cast(unixepoch('subsec') * 1000 as integer))`;
@@ -16,6 +16,49 @@ export const accounts = sqliteTable("accounts", {
   plan: text("plan").notNull().default("free"),
   createdAt: integer("created_at").notNull().default(now),
 });
+
+/**
+ * What an account may create. NULL means unlimited. `monthly_messages` caps relayed messages per
+ * calendar month (UTC), counted in `usage`; the per-domain plans sell volume rather than seats.
+ */
+export const plans = sqliteTable("plans", {
+  id: text("id").primaryKey(),
+  name: text("name").notNull(),
+  maxAddresses: integer("max_addresses"),
+  maxRecipients: integer("max_recipients"),
+  maxDomains: integer("max_domains"),
+  monthlyMessages: integer("monthly_messages"),
+});
+
+/** Messages relayed per account and month ("2026-12"), for the plan's volume cap. */
+export const usage = sqliteTable(
+  "usage",
+  {
+    accountId: text("account_id").notNull().references(() => accounts.id, { onDelete: "cascade" }),
+    month: text("month").notNull(),
+    messages: integer("messages").notNull().default(0),
+  },
+  (t) => [primaryKey({ columns: [t.accountId, t.month] })],
+);
+
+/**
+ * A customer's own mail domain, routed to the relay by Cloudflare Email Routing. Public addresses
+ * on it are allowed once a TXT record `kakuremino-verify=<token>` is seen over DNS-over-HTTPS.
+ * Addresses on the service's own domains (SERVICE_DOMAINS) need no row here.
+ */
+export const domains = sqliteTable(
+  "domains",
+  {
+    id: text("id").primaryKey(),
+    accountId: text("account_id").notNull().references(() => accounts.id, { onDelete: "cascade" }),
+    name: text("name").notNull(),
+    verifyToken: text("verify_token").notNull(),
+    verifiedAt: integer("verified_at"),
+    lastCheckedAt: integer("last_checked_at"),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("domains_name").on(t.name), index("domains_account").on(t.accountId)],
+);
 
 export const users = sqliteTable(
   "users",
@@ -41,6 +84,14 @@ export const publicAddresses = sqliteTable(
     displayName: text("display_name").notNull().default(""),
     status: text("status", { enum: ["active", "disabled"] }).notNull().default("active"),
     retentionDays: integer("retention_days").notNull().default(30),
+    /** Optional line added at the top of every forwarded copy ("Sent via the PTA window"). */
+    noticeBanner: text("notice_banner"),
+    /** Sender for replies from this address; NULL uses the global MAILER. */
+    mailer: text("mailer"),
+    /** Sealed JSON {host, port, secure, username, password} for the "own address" SMTP mode. */
+    smtpEnc: text("smtp_enc"),
+    /** Reverse aliases unused for this many days are purged by the cron; NULL keeps them. */
+    aliasIdleDays: integer("alias_idle_days"),
     createdAt: integer("created_at").notNull().default(now),
   },
   (t) => [uniqueIndex("public_addresses_address").on(t.address)],
@@ -56,9 +107,29 @@ export const recipients = sqliteTable(
     emailEnc: text("email_enc").notNull(),
     verifiedAt: integer("verified_at"),
     verifyTokenHash: text("verify_token_hash"),
+    /** Webhook recipients (kind "webhook"): sealed HMAC-SHA256 signing secret. The URL is in email_enc. */
+    webhookSecretEnc: text("webhook_secret_enc"),
     createdAt: integer("created_at").notNull().default(now),
   },
   (t) => [uniqueIndex("recipients_address_email").on(t.publicAddressId, t.emailHash), index("recipients_verify_token").on(t.verifyTokenHash)],
+);
+
+/**
+ * Per-address sender allow/block list. A pattern is a whole address or "@domain"; both are kept
+ * sealed with a blind index, since an address in a block list is still personal data. When any
+ * allow rule exists, only matching senders get through; block rules always refuse.
+ */
+export const senderRules = sqliteTable(
+  "sender_rules",
+  {
+    id: text("id").primaryKey(),
+    publicAddressId: text("public_address_id").notNull().references(() => publicAddresses.id, { onDelete: "cascade" }),
+    kind: text("kind", { enum: ["allow", "block"] }).notNull(),
+    patternHash: text("pattern_hash").notNull(),
+    patternEnc: text("pattern_enc").notNull(),
+    createdAt: integer("created_at").notNull().default(now),
+  },
+  (t) => [uniqueIndex("sender_rules_pattern").on(t.publicAddressId, t.patternHash)],
 );
 
 export const contacts = sqliteTable(
@@ -127,7 +198,7 @@ export const outbox = sqliteTable(
   {
     id: text("id").primaryKey(),
     idempotencyKey: text("idempotency_key").notNull(),
-    kind: text("kind", { enum: ["relay", "notice", "verification", "sign-in"] }).notNull(),
+    kind: text("kind", { enum: ["relay", "notice", "verification", "sign-in", "webhook"] }).notNull(),
     publicAddressId: text("public_address_id").references(() => publicAddresses.id, { onDelete: "cascade" }),
     recipientId: text("recipient_id").references(() => recipients.id, { onDelete: "cascade" }),
     messageId: text("message_id").references(() => messages.id, { onDelete: "cascade" }),
@@ -141,6 +212,8 @@ export const outbox = sqliteTable(
     lastError: text("last_error"),
     /** When the recipient was told a reply of theirs failed for good. */
     notifiedAt: integer("notified_at"),
+    /** The mailer that handles this row ("outbox", "smtp", "resend"…, or "webhook"); NULL = configured default. */
+    via: text("via"),
     createdAt: integer("created_at").notNull().default(now),
     updatedAt: integer("updated_at").notNull().default(now),
   },

@@ -12,6 +12,8 @@ export interface Env {
   MAILER?: string;
   APP_URL?: string;
   ALIAS_DOMAIN?: string;
+  /** Comma-separated domains the service itself routes: new public addresses on them need no domain verification. */
+  SERVICE_DOMAINS?: string;
   AUTHSERV_ID?: string;
   MAX_MESSAGE_BYTES?: string;
   /** Rate Limiting bindings: mail to reverse aliases per sending domain, sign-in requests and form posts per client. */

@@ -30,5 +30,5 @@ export async function makeAddress(overrides: { address?: string; displayName?: s
 /** Storage is isolated per test file, not per test: each test starts from empty tables. */
 export async function resetDatabase(): Promise<void> {
   const { env } = await import("cloudflare:workers");
-  await env.DB.batch(["outbox", "messages", "reverse_aliases", "contacts", "recipients", "public_addresses", "deleted_aliases", "users", "audit_log", "api_keys"].map((t) => env.DB.prepare(`DELETE FROM ${t}`)));
+  await env.DB.batch(["outbox", "messages", "reverse_aliases", "contacts", "recipients", "public_addresses", "deleted_aliases", "users", "audit_log", "api_keys", "sender_rules", "domains", "usage", "forms", "pending_submissions", "sessions", "sign_in_links", "message_bodies", "accounts WHERE id <> 'acct_default'"].map((t) => env.DB.prepare(`DELETE FROM ${t}`)));
 }
