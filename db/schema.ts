@@ -57,7 +57,9 @@ export const domains = sqliteTable(
     lastCheckedAt: integer("last_checked_at"),
     createdAt: integer("created_at").notNull().default(now),
   },
-  (t) => [uniqueIndex("domains_name").on(t.name), index("domains_account").on(t.accountId)],
+  // Anyone may claim a name, but only one account can hold it verified: an unverified claim
+  // never blocks the real owner (squatting).
+  (t) => [uniqueIndex("domains_account_name").on(t.accountId, t.name), uniqueIndex("domains_verified_name").on(t.name).where(sql`verified_at IS NOT NULL`)],
 );
 
 export const users = sqliteTable(

@@ -15,6 +15,9 @@ import { session, authCallback } from "./routes/session";
 import { conversations } from "./routes/conversations";
 import { formAdmin, formPosts } from "./routes/forms";
 import { auditCsv, auditRoutes } from "./routes/audit";
+import { accountRoutes, operatorAccountRoutes, planRoutes } from "./routes/accounts";
+import { userRoutes } from "./routes/users";
+import { domainRoutes } from "./routes/domains";
 
 export const app = new Hono<AppEnv>();
 
@@ -49,6 +52,11 @@ app.route("/auth", authCallback);
 app.route("/api/conversations", conversations);
 app.route("/api/addresses/:id/forms", formAdmin);
 app.route("/f", formPosts);
+app.route("/api/account", accountRoutes);
+app.route("/api/accounts", operatorAccountRoutes);
+app.route("/api/plans", planRoutes);
+app.route("/api/users", userRoutes);
+app.route("/api/domains", domainRoutes);
 app.get("/api/audit.csv", auditCsv);
 app.route("/api/audit", auditRoutes);
 

@@ -30,6 +30,10 @@ export interface Env {
   POSTMARK_STREAM?: string;
   /** Secret: Turnstile secret key; when set, form posts must carry a valid `cf-turnstile-response`. */
   TURNSTILE_SECRET?: string;
+  /** DNS-over-HTTPS resolver (JSON format) for domain verification; default Cloudflare's 1.1.1.1. */
+  DOH_URL?: string;
+  /** From address of sign-in links and invitations; default no-reply@ the first service domain (or APP_URL's host). */
+  SERVICE_FROM?: string;
   /** Cloudflare Access mode: the team domain (e.g. "acme.cloudflareaccess.com") and the app's AUD tag. */
   ACCESS_TEAM_DOMAIN?: string;
   ACCESS_AUD?: string;
@@ -50,6 +54,10 @@ export interface Config {
   adminToken: string;
   dataKey: string;
   dataKeyId: string;
+  /** Domains the service routes itself: addresses on them need no domain verification. */
+  serviceDomains: string[];
+  dohUrl: string;
+  serviceFrom: string;
   /** Set when Cloudflare Access mode is on. */
   access: { teamDomain: string; audience: string } | null;
 }
@@ -65,19 +73,35 @@ function positiveInt(value: string | undefined, fallback: number, name: string):
   return n;
 }
 
+function hostOf(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    throw new ConfigError("APP_URL must be an absolute URL such as https://relay.example.com");
+  }
+}
+
 export function getConfig(env: Env): Config {
   const mailer = (env.MAILER ?? "outbox").trim();
   if (!MAILERS.includes(mailer as MailerName)) throw new ConfigError(`MAILER must be one of ${MAILERS.join(", ")}, not "${mailer}"`);
   if (!env.DATA_KEY) throw new ConfigError("DATA_KEY secret is not set");
+  const serviceDomains = (env.SERVICE_DOMAINS ?? "")
+    .split(",")
+    .map((d) => d.trim().toLowerCase())
+    .filter(Boolean);
+  const appUrl = (env.APP_URL ?? "http://localhost:8787").replace(/\/+$/, "");
   return {
     mailer: mailer as MailerName,
-    appUrl: (env.APP_URL ?? "http://localhost:8787").replace(/\/+$/, ""),
+    appUrl,
     aliasDomain: (env.ALIAS_DOMAIN ?? "").trim().toLowerCase(),
     authservId: (env.AUTHSERV_ID ?? "mx.cloudflare.net").trim().toLowerCase(),
     maxMessageBytes: positiveInt(env.MAX_MESSAGE_BYTES, DEFAULT_MAX_BYTES, "MAX_MESSAGE_BYTES"),
     adminToken: env.ADMIN_TOKEN ?? "",
     dataKey: env.DATA_KEY,
     dataKeyId: env.DATA_KEY_ID ?? "k1",
+    serviceDomains,
+    dohUrl: env.DOH_URL ?? "https://cloudflare-dns.com/dns-query",
+    serviceFrom: env.SERVICE_FROM?.trim() || `no-reply@${serviceDomains[0] ?? hostOf(appUrl)}`,
     access: env.ACCESS_TEAM_DOMAIN && env.ACCESS_AUD ? { teamDomain: env.ACCESS_TEAM_DOMAIN.replace(/^https?:\/\//, "").replace(/\/+$/, ""), audience: env.ACCESS_AUD } : null,
   };
 }

@@ -9,8 +9,8 @@ CREATE TABLE `domains` (
 	FOREIGN KEY (`account_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
-CREATE UNIQUE INDEX `domains_name` ON `domains` (`name`);--> statement-breakpoint
-CREATE INDEX `domains_account` ON `domains` (`account_id`);--> statement-breakpoint
+CREATE UNIQUE INDEX `domains_account_name` ON `domains` (`account_id`,`name`);--> statement-breakpoint
+CREATE UNIQUE INDEX `domains_verified_name` ON `domains` (`name`) WHERE verified_at IS NOT NULL;--> statement-breakpoint
 CREATE TABLE `plans` (
 	`id` text PRIMARY KEY NOT NULL,
 	`name` text NOT NULL,

@@ -16,8 +16,19 @@ export interface ConversationRow {
   messageCount: number;
 }
 
-/** Conversations of every verified recipient whose private address has this blind index. */
-export async function listConversations(db: Db, emailHash: string, aliasId?: string, recipientId?: string): Promise<ConversationRow[]> {
+/**
+ * Whose conversations: a person's (every verified recipient row with this blind index, within
+ * the account they signed in to) or a system's (its one recipient).
+ */
+export interface CorrespondentScope {
+  emailHash: string;
+  recipientId?: string;
+  accountId?: string;
+}
+
+/** Conversations of the scope's verified recipient rows. */
+export async function listConversations(db: Db, scope: CorrespondentScope, aliasId?: string): Promise<ConversationRow[]> {
+  const { emailHash, recipientId, accountId } = scope;
   return db.all<ConversationRow>(sql`
     SELECT a.id AS aliasId, a.local_part AS localPart, a.domain AS aliasDomain,
            pa.address AS publicAddress, pa.display_name AS publicName, c.name_enc AS contactNameEnc,
@@ -30,14 +41,14 @@ export async function listConversations(db: Db, emailHash: string, aliasId?: str
     JOIN public_addresses pa ON pa.id = a.public_address_id
     JOIN contacts c ON c.id = a.contact_id
     JOIN messages m ON m.alias_id = a.id
-    WHERE r.email_hash = ${emailHash} AND r.verified_at IS NOT NULL ${aliasId === undefined ? sql`` : sql`AND a.id = ${aliasId}`} ${recipientId === undefined ? sql`` : sql`AND r.id = ${recipientId}`}
+    WHERE r.email_hash = ${emailHash} AND r.verified_at IS NOT NULL ${aliasId === undefined ? sql`` : sql`AND a.id = ${aliasId}`} ${recipientId === undefined ? sql`` : sql`AND r.id = ${recipientId}`} ${accountId === undefined ? sql`` : sql`AND pa.account_id = ${accountId}`}
     GROUP BY a.id
     ORDER BY lastAt DESC`);
 }
 
 /** The conversation if it belongs to this user, else null (no hint whether it exists). */
-export async function findOwnConversation(db: Db, emailHash: string, aliasId: string, recipientId?: string): Promise<ConversationRow | null> {
-  const [row] = await listConversations(db, emailHash, aliasId, recipientId);
+export async function findOwnConversation(db: Db, scope: CorrespondentScope, aliasId: string): Promise<ConversationRow | null> {
+  const [row] = await listConversations(db, scope, aliasId);
   return row ?? null;
 }
 

@@ -7,7 +7,7 @@ import { eq, inArray, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Keyring } from "../../worker/crypto/sealed";
 import type { Db } from "../client";
-import { contacts, deletedAliases, publicAddresses, recipients, reverseAliases } from "../schema";
+import { accounts, contacts, deletedAliases, publicAddresses, recipients, reverseAliases } from "../schema";
 import { chunk, rowsPerInsert } from "./chunks";
 
 async function tombstones(db: Db, ring: Keyring, localParts: string[]): Promise<BatchItem<"sqlite">[]> {
@@ -18,6 +18,21 @@ async function tombstones(db: Db, ring: Keyring, localParts: string[]): Promise<
 export async function deletePublicAddress(db: Db, ring: Keyring, publicAddressId: string): Promise<void> {
   const aliases = await db.select({ localPart: reverseAliases.localPart }).from(reverseAliases).where(eq(reverseAliases.publicAddressId, publicAddressId));
   const statements = [...(await tombstones(db, ring, aliases.map((a) => a.localPart))), db.delete(publicAddresses).where(eq(publicAddresses.id, publicAddressId))];
+  await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+}
+
+/**
+ * Deletes an account and everything under it — addresses, recipients, contacts, aliases,
+ * messages, bodies, queued mail, forms, users, sessions, domains, usage and its audit log — in
+ * one batch, keeping only the keyed hashes of its aliases.
+ */
+export async function deleteAccount(db: Db, ring: Keyring, accountId: string): Promise<void> {
+  const aliases = await db
+    .select({ localPart: reverseAliases.localPart })
+    .from(reverseAliases)
+    .innerJoin(publicAddresses, eq(publicAddresses.id, reverseAliases.publicAddressId))
+    .where(eq(publicAddresses.accountId, accountId));
+  const statements = [...(await tombstones(db, ring, aliases.map((a) => a.localPart))), db.delete(accounts).where(eq(accounts.id, accountId))];
   await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
 }
 

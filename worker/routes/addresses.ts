@@ -9,13 +9,15 @@ import type { AppEnv } from "./app-env";
 import { requireAdmin } from "./identity";
 import { emailField, readJson, singleLine } from "./validate";
 import { record } from "./audit";
+import { assertQuota, OPERATOR_PLAN } from "../../db/queries/plans";
+import { assertDomainUsable } from "./domains";
 
 const createSchema = z.strictObject({ address: emailField, displayName: singleLine(100).default("") });
 
 export const addresses = new Hono<AppEnv>();
 
 function present(row: typeof publicAddresses.$inferSelect, recipientCount = 0) {
-  return { id: row.id, address: row.address, displayName: row.displayName, status: row.status, retentionDays: row.retentionDays, recipientCount, createdAt: row.createdAt };
+  return { id: row.id, address: row.address, displayName: row.displayName, status: row.status, retentionDays: row.retentionDays, noticeBanner: row.noticeBanner, aliasIdleDays: row.aliasIdleDays, recipientCount, createdAt: row.createdAt };
 }
 
 addresses.post("/", async (c) => {
@@ -27,6 +29,8 @@ addresses.post("/", async (c) => {
   const { db } = c.var;
   const existing = await db.select({ id: publicAddresses.id }).from(publicAddresses).where(eq(publicAddresses.address, body.address));
   if (existing.length) throw new ApiError("address_exists", "This public address already exists", 409);
+  const plan = await assertQuota(db, accountId, "addresses");
+  await assertDomainUsable(c, accountId, domain, plan.id === OPERATOR_PLAN);
   const [row] = await db.insert(publicAddresses).values({ id: randomToken(), accountId, address: body.address, domain, displayName: body.displayName }).returning();
   await record(c, "address.create", row.id);
   return c.json(present(row), 201);

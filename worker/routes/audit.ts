@@ -1,12 +1,18 @@
 import { Hono, type Context } from "hono";
 import { audit, listAudit } from "../../db/queries/audit";
 import type { AppEnv } from "./app-env";
-import { requireAdmin } from "./identity";
+import { requireAdmin, requireRole } from "./identity";
 
 /** GET /api/audit (JSON) and /api/audit.csv — every admin action of the account. */
 export const auditRoutes = new Hono<AppEnv>();
 
-auditRoutes.get("/", async (c) => c.json(await listAudit(c.var.db, requireAdmin(c).accountId)));
+/** Entries with the acting user's address opened for the account's admins (who manage those users). */
+async function entries(c: Context<AppEnv>) {
+  const rows = await listAudit(c.var.db, requireAdmin(c).accountId);
+  return Promise.all(rows.map(async ({ entry, actorEmailEnc }) => ({ ...entry, actorEmail: actorEmailEnc ? await c.var.ring.open(actorEmailEnc) : null })));
+}
+
+auditRoutes.get("/", async (c) => c.json(await entries(c)));
 
 function csvCell(value: string | number): string {
   const text = String(value);
@@ -16,8 +22,8 @@ function csvCell(value: string | number): string {
 }
 
 export async function auditCsv(c: Context<AppEnv>) {
-  const rows = await listAudit(c.var.db, requireAdmin(c).accountId);
-  const lines = [["time", "actor", "action", "target", "ip"], ...rows.map((r) => [new Date(r.createdAt).toISOString(), r.actor, r.action, r.target, r.ip])];
+  const rows = await entries(c);
+  const lines = [["time", "actor", "actor_email", "action", "target", "ip"], ...rows.map((r) => [new Date(r.createdAt).toISOString(), r.actor, r.actorEmail ?? "", r.action, r.target, r.ip])];
   c.header("content-type", "text/csv; charset=utf-8");
   c.header("content-disposition", 'attachment; filename="audit.csv"');
   return c.body(lines.map((l) => l.map(csvCell).join(",")).join("\r\n") + "\r\n");
@@ -25,6 +31,6 @@ export async function auditCsv(c: Context<AppEnv>) {
 
 /** Records an admin action of this request. */
 export async function record(c: Context<AppEnv>, action: string, target = ""): Promise<void> {
-  const { accountId } = requireAdmin(c);
-  await audit(c.var.db, { accountId, actor: "admin-token", action, target, ip: c.req.header("cf-connecting-ip") ?? "" });
+  const { accountId, actor } = requireRole(c, "member");
+  await audit(c.var.db, { accountId, actor, action, target, ip: c.req.header("cf-connecting-ip") ?? "" });
 }

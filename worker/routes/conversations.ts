@@ -34,7 +34,7 @@ conversations.get("/", async (c) => {
   const address = (c.req.query("address") ?? "").trim().toLowerCase();
   const offset = Math.max(0, Number(c.req.query("offset") ?? 0) || 0);
   const limit = Math.min(100, Math.max(1, Number(c.req.query("limit") ?? 50) || 50));
-  const rows = await listConversations(c.var.db, user.emailHash, undefined, user.recipientId);
+  const rows = await listConversations(c.var.db, user);
   const items = await Promise.all(
     rows.map(async (r) => ({
       id: r.aliasId,
@@ -54,7 +54,7 @@ conversations.get("/", async (c) => {
 
 conversations.get("/:id", async (c) => {
   const user = requireCorrespondent(c);
-  const conversation = await findOwnConversation(c.var.db, user.emailHash, c.req.param("id"), user.recipientId);
+  const conversation = await findOwnConversation(c.var.db, user, c.req.param("id"));
   if (!conversation) throw new ApiError("not_found", "No such conversation", 404);
   const { ring } = c.var;
   const rows = await threadMessages(c.var.db, conversation.aliasId);
@@ -99,7 +99,7 @@ const sendSchema = z.strictObject({
 conversations.post("/:id/messages", async (c) => {
   const user = requireCorrespondent(c);
   const body = await readJson(c, sendSchema);
-  const conversation = await findOwnConversation(c.var.db, user.emailHash, c.req.param("id"), user.recipientId);
+  const conversation = await findOwnConversation(c.var.db, user, c.req.param("id"));
   if (!conversation) throw new ApiError("not_found", "No such conversation", 404);
   const total = body.attachments.reduce((n, a) => n + Math.floor((a.contentBase64.replace(/\s+/g, "").length * 3) / 4), 0);
   if (total > MAX_UPLOAD_BYTES) throw new ApiError("attachments_too_large", `Attachments may total at most ${MAX_UPLOAD_BYTES} bytes`, 413);

@@ -58,10 +58,41 @@ export const identify: MiddlewareHandler<AppEnv> = async (c, next) => {
   return next();
 };
 
-export function requireAdmin(c: Context<AppEnv>): { accountId: string } {
+export type Role = "owner" | "admin" | "member";
+const RANK: Record<Role, number> = { member: 0, admin: 1, owner: 2 };
+
+/** Who acted, for the audit log: the operator's token or a user id (never an address). */
+export interface Actor {
+  accountId: string;
+  actor: string;
+  role: Role;
+  /** The operator (bearer ADMIN_TOKEN) may also manage other accounts. */
+  operator: boolean;
+}
+
+/**
+ * The caller must hold at least `role` in its account. The operator's bearer token is the owner
+ * of the operator's own account; a signed-in user has the role its account gave it.
+ */
+export function requireRole(c: Context<AppEnv>, role: Role): Actor {
   const identity = c.var.identity;
-  if (identity?.kind !== "admin") throw new ApiError("unauthorized", "A valid bearer token is required", 401);
-  return identity;
+  if (identity?.kind === "admin") return { accountId: identity.accountId, actor: "operator", role: "owner", operator: true };
+  if (identity?.kind !== "user") throw new ApiError("unauthorized", "Sign in or send a valid bearer token", 401);
+  const user = requireUser(c);
+  if (RANK[user.role] < RANK[role]) throw new ApiError("forbidden", `This needs the ${role} role`, 403);
+  return { accountId: user.accountId, actor: `user:${user.userId}`, role: user.role, operator: false };
+}
+
+/** Manages addresses, recipients, forms and domains of its account. */
+export function requireAdmin(c: Context<AppEnv>): Actor {
+  return requireRole(c, "admin");
+}
+
+/** Only the operator's bearer token: creating and selling accounts. */
+export function requireOperator(c: Context<AppEnv>): Actor {
+  const actor = requireRole(c, "owner");
+  if (!actor.operator) throw new ApiError("forbidden", "Only the operator may manage accounts", 403);
+  return actor;
 }
 
 export function requireUser(c: Context<AppEnv>) {
@@ -75,7 +106,7 @@ export function requireUser(c: Context<AppEnv>) {
  * Whoever may answer conversations: a signed-in person (all their recipient rows) or a system
  * with an API key (its one recipient). Keys are not cookies, so they need no CSRF header.
  */
-export function requireCorrespondent(c: Context<AppEnv>): { emailHash: string; emailEnc: string; recipientId?: string } {
+export function requireCorrespondent(c: Context<AppEnv>): { emailHash: string; emailEnc: string; recipientId?: string; accountId?: string } {
   const identity = c.var.identity;
   if (identity?.kind === "system") return identity;
   return requireUser(c);

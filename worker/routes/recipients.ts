@@ -10,6 +10,7 @@ import type { AppEnv } from "./app-env";
 import { requireAdmin } from "./identity";
 import { emailField, readJson } from "./validate";
 import { record } from "./audit";
+import { assertQuota } from "../../db/queries/plans";
 
 const addSchema = z.strictObject({ email: emailField });
 
@@ -40,6 +41,7 @@ recipientRoutes.post("/", async (c) => {
   const emailHash = await c.var.ring.index(email);
   const existing = await c.var.db.select({ id: recipients.id }).from(recipients).where(and(eq(recipients.publicAddressId, pa.id), eq(recipients.emailHash, emailHash)));
   if (existing.length) throw new ApiError("recipient_exists", "This recipient is already on the address", 409);
+  await assertQuota(c.var.db, pa.accountId, "recipients");
   return c.json({ id: await invite(c, pa, email), email, verified: false }, 201);
 });
 
@@ -55,6 +57,9 @@ recipientRoutes.put("/", async (c) => {
   const wanted = new Map(await Promise.all([...new Set(emails)].map(async (e) => [await c.var.ring.index(e), e] as const)));
   const current = await c.var.db.select({ id: recipients.id, emailHash: recipients.emailHash }).from(recipients).where(eq(recipients.publicAddressId, pa.id));
   const removed = current.filter((r) => !wanted.has(r.emailHash));
+  const adding = [...wanted.keys()].filter((hash) => !current.some((r) => r.emailHash === hash)).length;
+  // Checked before anything changes: a rotation is all or nothing as far as the plan goes.
+  await assertQuota(c.var.db, pa.accountId, "recipients", adding - removed.length);
   for (const r of removed) {
     await deleteRecipient(c.var.db, c.var.ring, r.id);
     await record(c, "recipient.remove", r.id);
@@ -69,6 +74,21 @@ recipientRoutes.get("/", async (c) => {
   const pa = await ownedAddress(c, c.req.param("id")!);
   const rows = await c.var.db.select().from(recipients).where(eq(recipients.publicAddressId, pa.id)).orderBy(recipients.createdAt);
   return c.json(await Promise.all(rows.map(async (r) => ({ id: r.id, email: await c.var.ring.open(r.emailEnc), kind: r.kind, verified: r.verifiedAt !== null, createdAt: r.createdAt }))));
+});
+
+/** Sends a fresh confirmation link (the old one stops working) to a recipient not yet confirmed. */
+recipientRoutes.post("/:rid/resend", async (c) => {
+  const pa = await ownedAddress(c, c.req.param("id")!);
+  const { db, ring } = c.var;
+  const [row] = await db.select().from(recipients).where(and(eq(recipients.id, c.req.param("rid")), eq(recipients.publicAddressId, pa.id)));
+  if (!row) throw new ApiError("not_found", "No such recipient", 404);
+  if (row.verifiedAt !== null) throw new ApiError("already_verified", "This recipient has already confirmed", 409);
+  if (row.kind !== "mailbox") throw new ApiError("not_a_mailbox", "Only mailbox recipients confirm by e-mail", 409);
+  const token = randomToken(20);
+  await db.update(recipients).set({ verifyTokenHash: await sha256Hex(token) }).where(eq(recipients.id, row.id));
+  await queueVerificationMail(c.var, c.executionCtx, { publicAddress: pa, recipientId: row.id, email: await ring.open(row.emailEnc), token });
+  await record(c, "recipient.resend", row.id);
+  return c.json({ id: row.id, verified: false }, 202);
 });
 
 recipientRoutes.delete("/:rid", async (c) => {

@@ -8,7 +8,7 @@ import { and, eq, gt, isNotNull } from "drizzle-orm";
 import { Hono } from "hono";
 import { deleteCookie, setCookie } from "hono/cookie";
 import { z } from "zod";
-import { publicAddresses, recipients, sessions, signInLinks, users } from "../../db/schema";
+import { accounts, publicAddresses, recipients, sessions, signInLinks, users } from "../../db/schema";
 import { isToken, randomToken, sha256Hex } from "../crypto/tokens";
 import { composePlain } from "../mail/compose";
 import { queueServiceMail } from "../mail/service-mail";
@@ -17,9 +17,12 @@ import { SESSION_COOKIE, requireUser } from "./identity";
 import { emailField, readJson } from "./validate";
 import { allowed } from "../rate-limit";
 import { ApiError } from "../errors";
+import { deleteRecipient } from "../../db/queries/deletion";
+import { record } from "./audit";
 
 const LINK_TTL = 15 * 60 * 1000;
 const SESSION_TTL = 30 * 24 * 60 * 60 * 1000;
+const INVITE_TTL = 7 * 24 * 60 * 60 * 1000;
 
 export const session = new Hono<AppEnv>();
 export const authCallback = new Hono<AppEnv>();
@@ -34,30 +37,44 @@ session.post("/request", async (c) => {
   return c.json({ ok: true }, 202);
 });
 
+/**
+ * Mails a sign-in link for every account the address belongs to: as a user (owners and admins
+ * added by the account) or as a verified recipient (who becomes a member on first sign-in).
+ */
 async function sendSignInLink(vars: AppEnv["Variables"], email: string): Promise<void> {
-  const { db, ring, config, mailer } = vars;
+  const { db, ring } = vars;
   const emailHash = await ring.index(email);
-  const [recipient] = await db
-    .select({ accountId: publicAddresses.accountId, address: publicAddresses.address })
+  const asRecipient = await db
+    .selectDistinct({ accountId: publicAddresses.accountId })
     .from(recipients)
     .innerJoin(publicAddresses, eq(publicAddresses.id, recipients.publicAddressId))
     .where(and(eq(recipients.emailHash, emailHash), isNotNull(recipients.verifiedAt)));
-  if (!recipient) return;
-  await db.insert(users).values({ id: randomToken(), accountId: recipient.accountId, emailHash, emailEnc: await ring.seal(email) }).onConflictDoNothing();
-  const [user] = await db.select({ id: users.id }).from(users).where(and(eq(users.accountId, recipient.accountId), eq(users.emailHash, emailHash)));
+  if (asRecipient.length) {
+    const emailEnc = await ring.seal(email);
+    await db.insert(users).values(asRecipient.map((r) => ({ id: randomToken(), accountId: r.accountId, emailHash, emailEnc }))).onConflictDoNothing();
+  }
+  const rows = await db.select({ id: users.id, accountName: accounts.name }).from(users).innerJoin(accounts, eq(accounts.id, users.accountId)).where(eq(users.emailHash, emailHash));
+  for (const user of rows) await mailSignInLink(vars, { userId: user.id, email, accountName: user.accountName });
+}
+
+/** A one-time link to sign in as this user; `invited` words it as an invitation. */
+export async function mailSignInLink(vars: AppEnv["Variables"], input: { userId: string; email: string; accountName: string; invited?: boolean }, waitUntil?: (p: Promise<unknown>) => void): Promise<void> {
+  const { db, ring, config, mailer } = vars;
   const token = randomToken(20);
-  await db.insert(signInLinks).values({ tokenHash: await sha256Hex(token), userId: user.id, expiresAt: Date.now() + LINK_TTL });
+  await db.insert(signInLinks).values({ tokenHash: await sha256Hex(token), userId: input.userId, expiresAt: Date.now() + (input.invited ? INVITE_TTL : LINK_TTL) });
   const link = `${config.appUrl}/auth/callback?token=${token}`;
   const raw = composePlain({
-    from: { name: "Kakuremino", address: recipient.address },
-    to: { address: email },
-    subject: "Sign in to Kakuremino / サインイン用リンク",
-    text: `Open this link within 15 minutes to sign in:\n${link}\n\n15分以内に次のリンクを開いてサインインしてください。\n${link}\n\nIf you did not ask for it, ignore this message.`,
+    from: { name: "Kakuremino", address: config.serviceFrom },
+    to: { address: input.email },
+    subject: input.invited ? `Invitation to ${input.accountName} on Kakuremino / 招待` : `Sign in to ${input.accountName} on Kakuremino / サインイン用リンク`,
+    text: input.invited
+      ? `You were invited to manage "${input.accountName}" on Kakuremino. Open this link within 7 days to sign in:\n${link}\n\nKakuremino の「${input.accountName}」に招待されました。7日以内に次のリンクを開いてサインインしてください。\n${link}`
+      : `Open this link within 15 minutes to sign in to "${input.accountName}":\n${link}\n\n15分以内に次のリンクを開いてサインインしてください（${input.accountName}）。\n${link}\n\nIf you did not ask for it, ignore this message.`,
     headers: { "Auto-Submitted": "auto-generated" },
   });
-  // Already after the response (waitUntil): the first attempt can be awaited here.
   const sends: Promise<unknown>[] = [];
-  await queueServiceMail({ db, ring, mailer }, (p) => sends.push(p), { kind: "sign-in", from: recipient.address, to: email, raw });
+  await queueServiceMail({ db, ring, mailer }, waitUntil ?? ((p) => sends.push(p)), { kind: "sign-in", from: config.serviceFrom, to: input.email, raw });
+  // Without a waitUntil we are already after the response: the first attempt can be awaited.
   await Promise.all(sends);
 }
 
@@ -82,10 +99,31 @@ session.post("/sign-out", async (c) => {
 
 session.get("/me", async (c) => {
   const user = requireUser(c);
-  const addresses = await c.var.db
-    .selectDistinct({ address: publicAddresses.address, displayName: publicAddresses.displayName })
+  const { db, ring } = c.var;
+  const [account] = await db.select({ name: accounts.name }).from(accounts).where(eq(accounts.id, user.accountId));
+  const own = await db
+    .select({ id: recipients.id, address: publicAddresses.address, displayName: publicAddresses.displayName })
     .from(recipients)
     .innerJoin(publicAddresses, eq(publicAddresses.id, recipients.publicAddressId))
-    .where(eq(recipients.emailHash, user.emailHash));
-  return c.json({ email: await c.var.ring.open(user.emailEnc), role: user.role, addresses });
+    .where(and(eq(recipients.emailHash, user.emailHash), eq(publicAddresses.accountId, user.accountId), isNotNull(recipients.verifiedAt)));
+  const addresses = [...new Map(own.map((r) => [r.address, { address: r.address, displayName: r.displayName }])).values()];
+  return c.json({ email: await ring.open(user.emailEnc), role: user.role, accountId: user.accountId, accountName: account?.name ?? "", addresses, recipients: own });
+});
+
+/**
+ * A recipient removing itself (a PTA officer stepping down): its aliases, conversations and
+ * stored bodies go like any removal; the public address's admins see it in the audit log.
+ */
+session.delete("/me/recipients/:rid", async (c) => {
+  const user = requireUser(c);
+  const { db, ring } = c.var;
+  const [row] = await db
+    .select({ id: recipients.id })
+    .from(recipients)
+    .innerJoin(publicAddresses, eq(publicAddresses.id, recipients.publicAddressId))
+    .where(and(eq(recipients.id, c.req.param("rid")), eq(recipients.emailHash, user.emailHash), eq(publicAddresses.accountId, user.accountId)));
+  if (!row) throw new ApiError("not_found", "No such recipient of yours", 404);
+  await deleteRecipient(db, ring, row.id);
+  await record(c, "recipient.self-remove", row.id);
+  return c.body(null, 204);
 });

@@ -48,11 +48,11 @@ describe("address administration", () => {
     await api("PATCH", `/api/addresses/${id}`, { displayName: "=HYPERLINK(1)" });
     const entries = (await (await api("GET", "/api/audit")).json()) as { action: string; target: string; actor: string }[];
     expect(entries.map((e) => e.action).sort()).toEqual(["address.create", "address.update:displayName", "recipient.invite", "recipient.invite"]);
-    expect(entries.every((e) => e.actor === "admin-token" && !e.target.includes("@"))).toBe(true);
+    expect(entries.every((e) => e.actor === "operator" && !e.target.includes("@"))).toBe(true);
     const csv = await api("GET", "/api/audit.csv");
     expect(csv.headers.get("content-type")).toBe("text/csv; charset=utf-8");
     const text = await csv.text();
-    expect(text.split("\r\n")[0]).toBe("time,actor,action,target,ip");
+    expect(text.split("\r\n")[0]).toBe("time,actor,actor_email,action,target,ip");
     expect(text).toContain(",address.update:displayName,");
     expect((await api("GET", "/api/audit", undefined, {})).status).toBe(401);
   });

@@ -10,7 +10,7 @@ describe("admin API", () => {
   beforeEach(resetDatabase);
 
   it("requires the bearer token", async () => {
-    expect(await error(await api("GET", "/api/addresses", undefined, {}))).toEqual({ status: 401, body: { error: { code: "unauthorized", message: "A valid bearer token is required" } } });
+    expect(await error(await api("GET", "/api/addresses", undefined, {}))).toEqual({ status: 401, body: { error: { code: "unauthorized", message: "Sign in or send a valid bearer token" } } });
     expect((await api("GET", "/api/addresses", undefined, { authorization: "Bearer wrong" })).status).toBe(401);
   });
 

@@ -39,7 +39,14 @@ describe("web API", () => {
     const { alias } = await setUpConversation();
     const headers = await signIn(STAFF_ONE);
     const me = await (await api("GET", "/api/session/me", undefined, headers)).json();
-    expect(me).toEqual({ email: STAFF_ONE, role: "member", addresses: [{ address: PUBLIC, displayName: "Example Support Desk" }] });
+    expect(me).toEqual({
+      email: STAFF_ONE,
+      role: "member",
+      accountId: "acct_default",
+      accountName: "Default",
+      addresses: [{ address: PUBLIC, displayName: "Example Support Desk" }],
+      recipients: [{ id: expect.any(String), address: PUBLIC, displayName: "Example Support Desk" }],
+    });
 
     const listRes = await api("GET", "/api/conversations", undefined, headers);
     const listText = await listRes.clone().text();
@@ -97,7 +104,8 @@ describe("web API", () => {
     expect(res.status).toBe(413);
     expect((await res.json()).error.code).toBe("attachments_too_large");
     expect((await api("GET", "/api/conversations", undefined, {})).status).toBe(401);
-    expect((await api("GET", "/api/addresses", undefined, one)).status).toBe(401);
+    // Signed in, but a member: the admin API is forbidden, not merely unauthenticated.
+    expect((await api("GET", "/api/addresses", undefined, one)).status).toBe(403);
   });
 
   it("signs out", async () => {

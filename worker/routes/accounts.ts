@@ -1,0 +1,108 @@
+/**
+ * Accounts (tenants) and plans. The operator (bearer ADMIN_TOKEN) creates accounts and sets
+ * their plan; an account's owner renames or deletes it; its admins see its usage.
+ */
+import { eq } from "drizzle-orm";
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import { deleteAccount } from "../../db/queries/deletion";
+import { planAndUsage } from "../../db/queries/plans";
+import { accounts, plans } from "../../db/schema";
+import { randomToken } from "../crypto/tokens";
+import { ApiError } from "../errors";
+import type { AppEnv } from "./app-env";
+import { record } from "./audit";
+import { requireAdmin, requireOperator, requireRole } from "./identity";
+import { addUser } from "./users";
+import { emailField, readJson, singleLine } from "./validate";
+
+const OPERATOR_ACCOUNT = "acct_default";
+
+export const createAccountSchema = z.strictObject({ name: singleLine(100).min(1), plan: z.string().max(40).default("free"), ownerEmail: emailField });
+export const updateAccountSchema = z.strictObject({ name: singleLine(100).min(1).optional(), plan: z.string().max(40).optional() });
+export const renameAccountSchema = z.strictObject({ name: singleLine(100).min(1) });
+export const deleteAccountSchema = z.strictObject({ confirm: z.string().max(100) });
+
+/** /api/account: the caller's own account. */
+export const accountRoutes = new Hono<AppEnv>();
+/** /api/accounts: every account, for the operator. */
+export const operatorAccountRoutes = new Hono<AppEnv>();
+/** /api/plans: what is on sale. */
+export const planRoutes = new Hono<AppEnv>();
+
+async function describe(c: Context<AppEnv>, accountId: string) {
+  const [account] = await c.var.db.select().from(accounts).where(eq(accounts.id, accountId));
+  if (!account) throw new ApiError("not_found", "No such account", 404);
+  const { plan, usage } = await planAndUsage(c.var.db, accountId);
+  return { id: account.id, name: account.name, plan, usage, createdAt: account.createdAt };
+}
+
+async function assertPlan(c: Context<AppEnv>, planId: string) {
+  const [plan] = await c.var.db.select({ id: plans.id }).from(plans).where(eq(plans.id, planId));
+  if (!plan) throw new ApiError("unknown_plan", `No plan "${planId}"; see GET /api/plans`, 400);
+}
+
+planRoutes.get("/", async (c) => {
+  requireRole(c, "member");
+  return c.json(await c.var.db.select().from(plans).orderBy(plans.id));
+});
+
+accountRoutes.get("/", async (c) => c.json(await describe(c, requireAdmin(c).accountId)));
+
+accountRoutes.patch("/", async (c) => {
+  const { accountId } = requireRole(c, "owner");
+  const { name } = await readJson(c, renameAccountSchema);
+  await c.var.db.update(accounts).set({ name }).where(eq(accounts.id, accountId));
+  await record(c, "account.rename", accountId);
+  return c.json(await describe(c, accountId));
+});
+
+/** The owner ends the account: the body must repeat its name, so a stray request cannot. */
+accountRoutes.delete("/", async (c) => {
+  const { accountId } = requireRole(c, "owner");
+  const { confirm } = await readJson(c, deleteAccountSchema);
+  if (accountId === OPERATOR_ACCOUNT) throw new ApiError("operator_account", "The operator's own account cannot be deleted", 409);
+  const [account] = await c.var.db.select({ name: accounts.name }).from(accounts).where(eq(accounts.id, accountId));
+  if (confirm !== account.name) throw new ApiError("confirmation_mismatch", "Type the account's name exactly to confirm", 400);
+  await deleteAccount(c.var.db, c.var.ring, accountId);
+  return c.body(null, 204);
+});
+
+operatorAccountRoutes.get("/", async (c) => {
+  requireOperator(c);
+  const rows = await c.var.db.select({ id: accounts.id }).from(accounts).orderBy(accounts.createdAt);
+  return c.json(await Promise.all(rows.map((r) => describe(c, r.id))));
+});
+
+/** A new tenant with its first owner, who gets an invitation by mail. */
+operatorAccountRoutes.post("/", async (c) => {
+  requireOperator(c);
+  const body = await readJson(c, createAccountSchema);
+  await assertPlan(c, body.plan);
+  const id = `acct_${randomToken(12)}`;
+  await c.var.db.insert(accounts).values({ id, name: body.name, plan: body.plan });
+  const owner = await addUser(c, id, body.ownerEmail, "owner");
+  await record(c, "account.create", id);
+  return c.json({ ...(await describe(c, id)), owner }, 201);
+});
+
+operatorAccountRoutes.patch("/:accountId", async (c) => {
+  requireOperator(c);
+  const body = await readJson(c, updateAccountSchema);
+  if (body.plan) await assertPlan(c, body.plan);
+  const [row] = await c.var.db.update(accounts).set(body).where(eq(accounts.id, c.req.param("accountId"))).returning({ id: accounts.id });
+  if (!row) throw new ApiError("not_found", "No such account", 404);
+  await record(c, `account.update:${Object.keys(body).sort().join(",")}`, row.id);
+  return c.json(await describe(c, row.id));
+});
+
+operatorAccountRoutes.delete("/:accountId", async (c) => {
+  requireOperator(c);
+  const accountId = c.req.param("accountId");
+  if (accountId === OPERATOR_ACCOUNT) throw new ApiError("operator_account", "The operator's own account cannot be deleted", 409);
+  const [row] = await c.var.db.select({ id: accounts.id }).from(accounts).where(eq(accounts.id, accountId));
+  if (!row) throw new ApiError("not_found", "No such account", 404);
+  await deleteAccount(c.var.db, c.var.ring, accountId);
+  await record(c, "account.delete", accountId);
+  return c.body(null, 204);
+});
