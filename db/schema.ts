@@ -204,6 +204,8 @@ export const outbox = sqliteTable(
     publicAddressId: text("public_address_id").references(() => publicAddresses.id, { onDelete: "cascade" }),
     recipientId: text("recipient_id").references(() => recipients.id, { onDelete: "cascade" }),
     messageId: text("message_id").references(() => messages.id, { onDelete: "cascade" }),
+    /** Sign-in links and invitations: they go with the user (and so with the account). */
+    userId: text("user_id").references(() => users.id, { onDelete: "cascade" }),
     envelopeFrom: text("envelope_from").notNull(),
     envelopeToEnc: text("envelope_to_enc").notNull(),
     /** Sealed raw MIME, base64 text (D1 hands BLOBs back as number arrays). */

@@ -25,6 +25,8 @@ export const DEMO = {
   address: "info@relay.example.jp",
   displayName: "Example Support Desk",
   recipients: ["staff.one@example.net", "staff.two@example.net"],
+  /** Signs in to the web UI as the demo account's owner (the link is in the outbox). */
+  owner: "owner@example.net",
 };
 
 /** Local secrets live in .dev.vars (git-ignored); made once so the local database stays readable. */
@@ -106,6 +108,7 @@ export async function seedDemo(url, token) {
   if (existing.body.length) return false;
   const created = await api("POST", "/api/addresses", { address: DEMO.address, displayName: DEMO.displayName });
   for (const email of DEMO.recipients) await api("POST", `/api/addresses/${created.body.id}/recipients`, { email });
+  await api("POST", "/api/users", { email: DEMO.owner, role: "owner" });
   const outbox = await api("GET", "/api/outbox");
   for (const item of outbox.body.filter((o) => o.kind === "verification")) {
     const link = item.raw.match(/\/verify\/([a-z2-7]+)/);

@@ -24,7 +24,8 @@ Admin token (from .dev.vars): ${vars.ADMIN_TOKEN}
 
   Inject a message:   npm run inject -- ../shared/corpus/mailparser/nodemailer.eml --from someone@example.com --to ${DEMO.address}${port === 8787 ? "" : ` --url ${url}`}
   See what was sent:  curl -s -H "Authorization: Bearer ${vars.ADMIN_TOKEN}" ${url}/api/outbox
-  Sign in to the UI:  open ${url} and ask for a link for staff.one@example.net; it is in the outbox (kind "sign-in").
+  Sign in to the UI:  open ${url} and ask for a link for ${DEMO.owner} (owner: addresses, domains, users)
+                      or staff.one@example.net (member: conversations); the link is in the outbox (kind "sign-in").
   Start afresh:       stop, rm -rf .wrangler/state, npm start
 `);
 

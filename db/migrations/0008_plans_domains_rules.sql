@@ -39,6 +39,7 @@ CREATE TABLE `usage` (
 	FOREIGN KEY (`account_id`) REFERENCES `accounts`(`id`) ON UPDATE no action ON DELETE cascade
 );
 --> statement-breakpoint
+ALTER TABLE `outbox` ADD `user_id` text REFERENCES users(id) ON DELETE cascade;--> statement-breakpoint
 ALTER TABLE `outbox` ADD `via` text;--> statement-breakpoint
 ALTER TABLE `public_addresses` ADD `notice_banner` text;--> statement-breakpoint
 ALTER TABLE `public_addresses` ADD `mailer` text;--> statement-breakpoint

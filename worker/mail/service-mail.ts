@@ -16,12 +16,13 @@ export interface ServiceMail {
   raw: Uint8Array;
   publicAddressId?: string;
   recipientId?: string;
+  userId?: string;
 }
 
 export async function queueServiceMail(deps: { db: Db; ring: Keyring; mailer: Mailer }, waitUntil: (p: Promise<unknown>) => void, mail: ServiceMail): Promise<void> {
   const id = randomToken();
   await recordAndQueue(deps.db, {
-    outbox: [{ id, idempotencyKey: `${mail.kind}:${id}`, kind: mail.kind, publicAddressId: mail.publicAddressId ?? null, recipientId: mail.recipientId ?? null, envelopeFrom: mail.from, envelopeToEnc: await deps.ring.seal(mail.to), rawEnc: await sealRaw(deps.ring, mail.raw) }],
+    outbox: [{ id, idempotencyKey: `${mail.kind}:${id}`, kind: mail.kind, publicAddressId: mail.publicAddressId ?? null, recipientId: mail.recipientId ?? null, userId: mail.userId ?? null, envelopeFrom: mail.from, envelopeToEnc: await deps.ring.seal(mail.to), rawEnc: await sealRaw(deps.ring, mail.raw) }],
   });
   waitUntil(sendQueued(deps.db, deps.mailer, [{ id, from: mail.from, to: mail.to, raw: mail.raw }]));
 }

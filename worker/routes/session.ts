@@ -73,7 +73,7 @@ export async function mailSignInLink(vars: AppEnv["Variables"], input: { userId:
     headers: { "Auto-Submitted": "auto-generated" },
   });
   const sends: Promise<unknown>[] = [];
-  await queueServiceMail({ db, ring, mailer }, waitUntil ?? ((p) => sends.push(p)), { kind: "sign-in", from: config.serviceFrom, to: input.email, raw });
+  await queueServiceMail({ db, ring, mailer }, waitUntil ?? ((p) => sends.push(p)), { kind: "sign-in", from: config.serviceFrom, to: input.email, raw, userId: input.userId });
   // Without a waitUntil we are already after the response: the first attempt can be awaited.
   await Promise.all(sends);
 }

@@ -1,0 +1,147 @@
+/**
+ * Accounts, users and roles: what an owner, an admin and a member may each do, and that
+ * nothing of one account is reachable from another.
+ */
+import { beforeEach, describe, expect, it } from "vitest";
+import { resetDatabase } from "../../helpers/factories";
+import { api, outbox } from "../../helpers/relay";
+import { followLatestLink, type Headers } from "../../helpers/sign-in";
+
+const CHAIR = "chair@pta.example.org";
+const SECRETARY = "secretary@pta.example.org";
+const PARENT = "parent@pta.example.org";
+
+async function createAccount(name: string, ownerEmail: string, plan = "free"): Promise<{ id: string; owner: Headers }> {
+  const res = await api("POST", "/api/accounts", { name, plan, ownerEmail });
+  expect(res.status).toBe(201);
+  const body = await res.json();
+  expect(body).toMatchObject({ name, plan: { id: plan }, owner: { email: ownerEmail, role: "owner" } });
+  return { id: body.id, owner: await followLatestLink(ownerEmail) };
+}
+
+async function invite(owner: Headers, email: string, role: string): Promise<Headers> {
+  const res = await api("POST", "/api/users", { email, role }, owner);
+  expect(res.status).toBe(201);
+  const mail = (await outbox()).find((o) => o.kind === "sign-in" && o.envelopeTo === email)!;
+  expect(mail.raw).toContain(`You were invited to manage "Sakura PTA" on Kakuremino.`);
+  return followLatestLink(email);
+}
+
+describe("accounts and roles", () => {
+  beforeEach(resetDatabase);
+
+  it("the operator creates an account; its owner is invited by mail and signs in as owner", async () => {
+    const { id, owner } = await createAccount("Sakura PTA", CHAIR);
+    const me = await (await api("GET", "/api/session/me", undefined, owner)).json();
+    expect(me).toMatchObject({ email: CHAIR, role: "owner", accountId: id, accountName: "Sakura PTA", addresses: [], recipients: [] });
+    const listed = await (await api("GET", "/api/accounts")).json();
+    expect(listed.map((a: { name: string }) => a.name)).toEqual(["Default", "Sakura PTA"]);
+    expect((await api("POST", "/api/accounts", { name: "X", plan: "gold", ownerEmail: "a@example.org" })).status).toBe(400);
+  });
+
+  it("gives each role exactly its rights", async () => {
+    const { owner } = await createAccount("Sakura PTA", CHAIR);
+    const admin = await invite(owner, SECRETARY, "admin");
+    const member = await invite(owner, PARENT, "member");
+
+    // Admin: manages addresses, recipients and domains; sees users and the audit log; not users' roles.
+    const created = await api("POST", "/api/addresses", { address: "window@relay.example.jp", displayName: "PTA window" }, admin);
+    expect(created.status).toBe(201);
+    const addressId = (await created.json()).id;
+    expect((await api("POST", `/api/addresses/${addressId}/recipients`, { email: "officer@example.net" }, admin)).status).toBe(201);
+    expect((await api("GET", "/api/users", undefined, admin)).status).toBe(200);
+    expect((await api("GET", "/api/audit", undefined, admin)).status).toBe(200);
+    expect((await api("GET", "/api/account", undefined, admin)).status).toBe(200);
+    for (const [method, path, body] of [
+      ["POST", "/api/users", { email: "x@example.org", role: "admin" }],
+      ["PATCH", "/api/account", { name: "Mine now" }],
+      ["DELETE", "/api/account", { confirm: "Sakura PTA" }],
+    ] as const) {
+      const res = await api(method, path, body, admin);
+      expect([path, res.status, (await res.json()).error.code]).toEqual([path, 403, "forbidden"]);
+    }
+
+    // Member: its own conversations only.
+    expect((await api("GET", "/api/conversations", undefined, member)).status).toBe(200);
+    for (const [method, path] of [
+      ["GET", "/api/addresses"],
+      ["POST", "/api/addresses"],
+      ["GET", `/api/addresses/${addressId}/recipients`],
+      ["DELETE", `/api/addresses/${addressId}`],
+      ["GET", "/api/users"],
+      ["GET", "/api/domains"],
+      ["GET", "/api/audit"],
+      ["GET", "/api/audit.csv"],
+      ["GET", "/api/account"],
+    ] as const) {
+      expect([method, path, (await api(method, path, method === "POST" ? { address: "a@relay.example.jp" } : undefined, member)).status]).toEqual([method, path, 403]);
+    }
+
+    // Owner: users and roles; the operator's routes stay closed to it.
+    const users = await (await api("GET", "/api/users", undefined, owner)).json();
+    expect(users.map((u: { email: string; role: string }) => [u.email, u.role])).toEqual([
+      [CHAIR, "owner"],
+      [SECRETARY, "admin"],
+      [PARENT, "member"],
+    ]);
+    const parentId = users[2].id;
+    expect((await api("PATCH", `/api/users/${parentId}`, { role: "admin" }, owner)).status).toBe(200);
+    expect((await api("GET", "/api/addresses", undefined, member)).status).toBe(200);
+    expect((await api("GET", "/api/accounts", undefined, owner)).status).toBe(403);
+    expect((await api("GET", "/api/outbox", undefined, owner)).status).toBe(403);
+
+    // Cookie changes need the CSRF header.
+    expect((await api("POST", "/api/addresses", { address: "b@relay.example.jp" }, { cookie: owner.cookie })).status).toBe(403);
+
+    // The audit log names the acting user and its address, never a recipient's.
+    const audit = await (await api("GET", "/api/audit", undefined, owner)).json();
+    const create = audit.find((e: { action: string }) => e.action === "address.create");
+    expect(create).toMatchObject({ actorEmail: SECRETARY, target: addressId });
+    expect(create.actor).toMatch(/^user:/);
+  });
+
+  it("keeps at least one owner", async () => {
+    const { owner } = await createAccount("Sakura PTA", CHAIR);
+    const [me] = await (await api("GET", "/api/users", undefined, owner)).json();
+    const demote = await api("PATCH", `/api/users/${me.id}`, { role: "admin" }, owner);
+    expect([demote.status, (await demote.json()).error.code]).toEqual([409, "last_owner"]);
+    expect((await api("DELETE", `/api/users/${me.id}`, undefined, owner)).status).toBe(409);
+    await invite(owner, SECRETARY, "owner");
+    expect((await api("PATCH", `/api/users/${me.id}`, { role: "admin" }, owner)).status).toBe(200);
+    // Now an admin: user management is closed to it at once (roles are read per request).
+    expect((await api("GET", "/api/users", undefined, owner)).status).toBe(200);
+    expect((await api("POST", "/api/users", { email: PARENT, role: "member" }, owner)).status).toBe(403);
+  });
+
+  it("refuses every cross-account access as if the thing did not exist", async () => {
+    const a = await createAccount("Sakura PTA", CHAIR);
+    const b = await createAccount("Momiji PTA", "chair@momiji.example.org");
+    const address = await (await api("POST", "/api/addresses", { address: "window@relay.example.jp" }, a.owner)).json();
+    const recipient = await (await api("POST", `/api/addresses/${address.id}/recipients`, { email: "officer@example.net" }, a.owner)).json();
+    const domain = await (await api("POST", "/api/domains", { name: "sakura.example.org" }, a.owner)).json();
+    const [userA] = await (await api("GET", "/api/users", undefined, a.owner)).json();
+
+    expect(await (await api("GET", "/api/addresses", undefined, b.owner)).json()).toEqual([]);
+    expect((await (await api("GET", "/api/domains", undefined, b.owner)).json()).domains).toEqual([]);
+    for (const [method, path, body] of [
+      ["PATCH", `/api/addresses/${address.id}`, { displayName: "mine" }],
+      ["DELETE", `/api/addresses/${address.id}`, undefined],
+      ["GET", `/api/addresses/${address.id}/recipients`, undefined],
+      ["POST", `/api/addresses/${address.id}/recipients`, { email: "spy@example.net" }],
+      ["PUT", `/api/addresses/${address.id}/recipients`, { emails: ["spy@example.net"] }],
+      ["DELETE", `/api/addresses/${address.id}/recipients/${recipient.id}`, undefined],
+      ["POST", `/api/addresses/${address.id}/recipients/${recipient.id}/resend`, undefined],
+      ["POST", `/api/addresses/${address.id}/recipients/${recipient.id}/keys`, { label: "x" }],
+      ["POST", `/api/addresses/${address.id}/forms`, { name: "x" }],
+      ["POST", `/api/domains/${domain.id}/verify`, undefined],
+      ["DELETE", `/api/domains/${domain.id}`, undefined],
+      ["PATCH", `/api/users/${userA.id}`, { role: "member" }],
+      ["DELETE", `/api/users/${userA.id}`, undefined],
+    ] as const) {
+      expect([method, path, (await api(method, path, body, b.owner)).status]).toEqual([method, path, 404]);
+    }
+    // Nothing changed in account A.
+    expect((await (await api("GET", "/api/addresses", undefined, a.owner)).json())[0]).toMatchObject({ displayName: "", recipientCount: 1 });
+    expect(await (await api("GET", "/api/audit", undefined, b.owner)).json()).toEqual([]);
+  });
+});
