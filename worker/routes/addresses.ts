@@ -69,6 +69,7 @@ const patchSchema = z.strictObject({
 addresses.patch("/:id", async (c) => {
   const { accountId } = requireAdmin(c);
   const body = await readJson(c, patchSchema);
+  if (Object.keys(body).length === 0) throw new ApiError("empty_update", "Send at least one field to change", 400);
   const [row] = await c.var.db.update(publicAddresses).set(body).where(and(eq(publicAddresses.id, c.req.param("id")), eq(publicAddresses.accountId, accountId))).returning();
   if (!row) throw new ApiError("not_found", "No such public address", 404);
   await record(c, `address.update:${Object.keys(body).sort().join(",")}`, row.id);

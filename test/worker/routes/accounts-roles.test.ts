@@ -144,4 +144,16 @@ describe("accounts and roles", () => {
     expect((await (await api("GET", "/api/addresses", undefined, a.owner)).json())[0]).toMatchObject({ displayName: "", recipientCount: 1 });
     expect(await (await api("GET", "/api/audit", undefined, b.owner)).json()).toEqual([]);
   });
+
+  it("refuses an update with nothing to change (it used to fail inside the database)", async () => {
+    const { id, owner } = await createAccount("Sakura PTA", CHAIR);
+    const address = await (await api("POST", "/api/addresses", { address: "window@relay.example.jp" }, owner)).json();
+    for (const [path, headers] of [
+      [`/api/addresses/${address.id}`, owner],
+      [`/api/accounts/${id}`, undefined],
+    ] as const) {
+      const res = await api("PATCH", path, {}, headers);
+      expect([path, res.status, await res.json()]).toEqual([path, 400, { error: { code: "empty_update", message: "Send at least one field to change" } }]);
+    }
+  });
 });
