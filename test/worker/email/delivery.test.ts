@@ -7,6 +7,7 @@ import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test"
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, inject, it, vi } from "vitest";
 import worker from "../../../worker/index";
+import type { Env } from "../../../worker/env";
 import { runScheduled } from "../../../worker/scheduled";
 import { HANAKO, PUBLIC, STAFF_ONE, setUpConversation } from "../../helpers/cases";
 import { makeAddress, resetDatabase } from "../../helpers/factories";
@@ -92,6 +93,18 @@ describe("fault injection", () => {
     expect(notice[0].raw).toContain(alias);
     expect(notice[0].raw).toContain("400 the provider refused the message");
     expect(await findLeaks(rawBytes(notice[0]), [HANAKO])).toEqual([]);
+
+    // The recipient sees it in the web UI's thread: state, attempts and the failure's code.
+    vi.restoreAllMocks();
+    await api("POST", "/api/session/request", { email: STAFF_ONE }, {});
+    const token = (await outbox()).find((o) => o.kind === "sign-in")!.raw.match(/token=([a-z2-7]+)/)![1];
+    const cookie = (await api("GET", `/auth/callback?token=${token}`, undefined, {})).headers.get("set-cookie")!.split(";")[0];
+    const [conversation] = (await (await api("GET", "/api/conversations", undefined, { cookie })).json()).items;
+    const thread = await (await api("GET", `/api/conversations/${conversation.id}`, undefined, { cookie })).json();
+    expect(thread.messages.map((m: { direction: string; state: string; attempts: number; lastError: string | null }) => [m.direction, m.state, m.attempts, m.lastError])).toEqual([
+      ["inbound", "sent", 1, null],
+      ["outbound", "failed-permanent", 1, "400 the provider refused the message"],
+    ]);
   });
 });
 

@@ -8,6 +8,7 @@ import { createExecutionContext, createMessageBatch, getQueueResult, waitOnExecu
 import { env } from "cloudflare:workers";
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import worker from "../../../worker/index";
+import type { Env } from "../../../worker/env";
 import type { OutboxJob } from "../../../worker/mail/outbox-queue";
 import { runScheduled } from "../../../worker/scheduled";
 import { HANAKO, PUBLIC, STAFF_ONE } from "../../helpers/cases";
@@ -47,7 +48,7 @@ async function deliver(jobs: OutboxJob[], workerEnv: Env) {
   // The pool's MessageBatch records retry() but not its options: spy for the delay.
   const delays = batch.messages.map((m) => vi.spyOn(m, "retry"));
   const ctx = createExecutionContext();
-  await worker.queue!(batch as MessageBatch<OutboxJob>, workerEnv, ctx);
+  await worker.queue(batch as MessageBatch<OutboxJob>, workerEnv);
   return { ...(await getQueueResult(batch, ctx)), retryOptions: delays.flatMap((spy) => spy.mock.calls.map((call) => call[0])) };
 }
 
