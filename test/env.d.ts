@@ -25,6 +25,6 @@ declare module "vitest" {
     /** Why ../shared fixtures are missing, or "" when they are present. */
     sharedMissing: string;
     /** The local SMTP server of test/smtp-server.setup.ts: its port, control URL and credentials. */
-    smtp: { port: number; control: string; user: string; password: string };
+    smtp: { port: number; hungPort: number; control: string; user: string; password: string };
   }
 }

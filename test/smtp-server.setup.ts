@@ -3,10 +3,11 @@
  * before the workerd tests, on free ports so parallel runs never collide. The adapter connects
  * to it over cloudflare:sockets from inside workerd. It checks AUTH credentials and answers by
  * recipient: `temp-fail@…` gets 451 at RCPT, `perm-fail@…` 550; everything else is accepted and
- * kept. Tests read what arrived, as exact bytes, from a small HTTP endpoint beside it.
+ * kept. Tests read what arrived, as exact bytes, from a small HTTP endpoint beside it. A second
+ * port accepts connections and never answers (a hung server).
  */
 import { createServer, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
+import { createServer as createTcpServer, type AddressInfo, type Socket } from "node:net";
 import { SMTPServer } from "smtp-server";
 import type { TestProject } from "vitest/node";
 
@@ -54,9 +55,15 @@ export default async function setup(project: TestProject) {
     res.end(JSON.stringify(received));
   });
   await new Promise<void>((resolve) => control.listen(0, "127.0.0.1", resolve));
+  // A server that accepts the connection and never says a word: a hung SMTP host.
+  const silent = new Set<Socket>();
+  const hung = createTcpServer((socket) => void silent.add(socket));
+  await new Promise<void>((resolve) => hung.listen(0, "127.0.0.1", resolve));
   const smtpPort = (smtp.server.address() as AddressInfo).port;
-  project.provide("smtp", { port: smtpPort, control: `http://127.0.0.1:${(control.address() as AddressInfo).port}`, user: SMTP_USER, password: SMTP_PASSWORD });
+  project.provide("smtp", { port: smtpPort, hungPort: (hung.address() as AddressInfo).port, control: `http://127.0.0.1:${(control.address() as AddressInfo).port}`, user: SMTP_USER, password: SMTP_PASSWORD });
   return async () => {
+    for (const socket of silent) socket.destroy();
+    await new Promise<void>((resolve) => hung.close(() => resolve()));
     await new Promise<void>((resolve) => smtp.close(() => resolve()));
     await new Promise<void>((resolve) => control.close(() => resolve()));
   };

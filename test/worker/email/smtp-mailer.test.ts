@@ -94,6 +94,11 @@ describe("SMTP mailer (worker-mailer) against a real SMTP server", () => {
     expect(result).toMatchObject({ ok: false, permanent: false });
   });
 
+  it("a server that accepts and never answers is a temporary failure (timed out)", async () => {
+    const result = await smtpMailer({ ...settings, port: server.hungPort }, { timeoutMs: 300 }).send({ from: "info@customer.example", to: "a@example.com", raw: new TextEncoder().encode(RAW) });
+    expect(result).toEqual({ ok: false, permanent: false, error: "SMTP server timed out" });
+  });
+
   it("8-bit bytes that are not UTF-8 are refused, not altered", async () => {
     const raw = Uint8Array.from([...new TextEncoder().encode("Subject: sjis\r\nContent-Type: text/plain; charset=shift_jis\r\n\r\n"), 0x82, 0xa0, 13, 10]);
     const result = await smtpMailer(settings).send({ from: "info@customer.example", to: "a@example.com", raw });
