@@ -9,8 +9,8 @@
  * message itself, dot-stuffed (RFC 5321 §4.5.2). worker-mailer 1.2.1 has no public way to hand
  * it a finished message, so RawEmail goes into its send queue directly; the version is pinned and
  * smtp-mailer.test.ts checks the bytes a real server receives, so a change there fails a test.
- * worker-mailer writes DATA as a UTF-8 string: messages that are not 7-bit or UTF-8 are refused
- * (raw-as-text.ts) rather than altered.
+ * worker-mailer writes DATA as a UTF-8 string (and never declares BODY=8BITMIME): 8-bit parts in
+ * other charsets are sent base64-encoded, and what still is not text is refused (raw-as-text.ts).
  */
 import { Email, LogLevel, WorkerMailer } from "worker-mailer";
 import type { Mailer, OutboundEnvelope, SendResult } from "./mailer";

@@ -174,11 +174,15 @@ describe("HTTP mail providers", () => {
     expect(await mailer.send(MAIL)).toEqual({ ok: false, permanent: false, error: "HTTP 429 971" });
   });
 
-  it("Cloudflare Email Service REST API: 8-bit bytes that are not UTF-8 cannot be a JSON string and are refused unsent", async () => {
-    const seen = fake(async () => Response.json({ success: true }));
-    const raw = Uint8Array.from([...new TextEncoder().encode("Subject: sjis\r\n\r\n"), 0x82, 0xa0, 13, 10]);
-    const result = await cloudflareApiMailer({ accountId: "a", apiToken: "t", baseUrl: "https://cf.test" }).send({ ...MAIL, raw });
-    expect(result).toMatchObject({ ok: false, permanent: true });
-    expect(seen).toEqual([]);
+  it("Cloudflare Email Service REST API: an 8-bit Shift_JIS part goes as base64 (a JSON string cannot carry it); non-UTF-8 header bytes are refused unsent", async () => {
+    const seen = fake(async () => Response.json({ success: true, result: { delivered: ["hanako.yamada@example.com"], permanent_bounces: [], queued: [] } }));
+    const mailer = cloudflareApiMailer({ accountId: "a", apiToken: "t", baseUrl: "https://cf.test" });
+    const sjis = [0x82, 0xa0, 0x82, 0xa2];
+    const head = "Subject: sjis\r\nContent-Type: text/plain; charset=shift_jis\r\nContent-Transfer-Encoding: 8bit\r\n\r\n";
+    expect(await mailer.send({ ...MAIL, raw: Uint8Array.from([...new TextEncoder().encode(head), ...sjis, 13, 10]) })).toEqual({ ok: true });
+    expect(JSON.parse(String(seen[0].body)).mime_message).toBe(`${head.replace("8bit", "base64")}${btoa(String.fromCharCode(...sjis, 13, 10))}`);
+    const refused = await mailer.send({ ...MAIL, raw: Uint8Array.from([...new TextEncoder().encode("Subject: "), ...sjis, 13, 10, 13, 10, 0x78, 13, 10]) });
+    expect(refused).toMatchObject({ ok: false, permanent: true });
+    expect(seen).toHaveLength(1);
   });
 });

@@ -99,10 +99,16 @@ describe("SMTP mailer (worker-mailer) against a real SMTP server", () => {
     expect(result).toEqual({ ok: false, permanent: false, error: "SMTP server timed out" });
   });
 
-  it("8-bit bytes that are not UTF-8 are refused, not altered", async () => {
-    const raw = Uint8Array.from([...new TextEncoder().encode("Subject: sjis\r\nContent-Type: text/plain; charset=shift_jis\r\n\r\n"), 0x82, 0xa0, 13, 10]);
-    const result = await smtpMailer(settings).send({ from: "info@customer.example", to: "a@example.com", raw });
-    expect(result).toMatchObject({ ok: false, permanent: true });
+  it("a Shift_JIS part sent as 8bit arrives base64-encoded, its content unchanged; non-UTF-8 header bytes are refused", async () => {
+    const sjis = [0x82, 0xa0, 0x82, 0xa2]; // "あい" in Shift_JIS
+    const raw = Uint8Array.from([...new TextEncoder().encode("Subject: sjis\r\nContent-Type: text/plain; charset=shift_jis\r\nContent-Transfer-Encoding: 8bit\r\n\r\n"), ...sjis, 13, 10]);
+    expect(await smtpMailer(settings).send({ from: "info@customer.example", to: "a@example.com", raw })).toEqual({ ok: true });
+    const arrived = new TextDecoder().decode(bytes((await received())[0].rawBase64));
+    expect(arrived).toBe(`Subject: sjis\r\nContent-Type: text/plain; charset=shift_jis\r\nContent-Transfer-Encoding: base64\r\n\r\n${btoa(String.fromCharCode(...sjis, 13, 10))}\r\n`);
+    await fetch(server.control, { method: "DELETE" });
+    const badHeader = Uint8Array.from([...new TextEncoder().encode("Subject: "), ...sjis, 13, 10, 13, 10, 0x78, 13, 10]);
+    const refused = await smtpMailer(settings).send({ from: "info@customer.example", to: "a@example.com", raw: badHeader });
+    expect(refused).toMatchObject({ ok: false, permanent: true });
     expect(await received()).toEqual([]);
   });
 });
