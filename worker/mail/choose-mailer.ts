@@ -16,7 +16,6 @@ import { outboxMailer } from "./outbox-mailer";
 import { smtpMailer, type SmtpSettings } from "./smtp-mailer";
 
 /** What a public address may send through: any configured provider, or its own SMTP server. */
-export type SenderName = MailerName | "smtp";
 export type SenderChoice = { mailer: MailerName } | { mailer: "smtp"; smtp: SmtpSettings };
 
 /** The mailer for a choice (default: MAILER). A provider without its configuration is an error. */

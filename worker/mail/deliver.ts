@@ -116,8 +116,12 @@ export async function retryDue(db: Db, ring: Keyring, mailer: Mailer, now = Date
     .where(or(and(eq(outbox.state, "failed-temporary"), lte(outbox.nextAttemptAt, now)), and(eq(outbox.state, "queued"), lt(outbox.updatedAt, now - 10 * MINUTE))))
     .limit(50);
   if (mailer.enqueue && due.length) {
-    await mailer.enqueue(due.map((r) => r.id));
-    return 0;
+    try {
+      await mailer.enqueue(due.map((r) => r.id));
+      return 0;
+    } catch {
+      // The queue is unavailable: this pass sends them itself.
+    }
   }
   let sent = 0;
   for (const { id } of due) if ((await deliverRow(db, ring, mailer, id, now))?.state === "sent") sent++;

@@ -121,4 +121,19 @@ describe("delivery queue", () => {
     expect(delivered).toEqual([STAFF_ONE]);
     expect(await state()).toEqual([{ state: "sent", attempts: 1 }]);
   });
+
+  it("when the queue refuses the cron's retries, the cron sends them itself", async () => {
+    await makeAddress({ recipients: [STAFF_ONE] });
+    let calls = 0;
+    const delivered = fakeResend(() => (++calls === 1 ? 503 : 200));
+    const workerEnv = { ...env, MAILER: "resend", MAIL_API_KEY: "re_test" } as Env;
+    const ctx = createExecutionContext();
+    await worker.email(fakeEmail({ from: HANAKO, to: PUBLIC, raw: `From: <${HANAKO}>\r\nTo: ${PUBLIC}\r\nSubject: q\r\nMessage-ID: <q-4@example.com>\r\n\r\nq\r\n` }), workerEnv, ctx);
+    await waitOnExecutionContext(ctx);
+    expect(await state()).toEqual([{ state: "failed-temporary", attempts: 1 }]);
+    const broken = { async sendBatch() { throw new Error("Queue is unavailable"); } } as unknown as Queue<OutboxJob>;
+    await runScheduled({ ...workerEnv, OUTBOX_QUEUE: broken } as Env, Date.now() + 2 * MINUTE);
+    expect(delivered).toEqual([STAFF_ONE]);
+    expect(await state()).toEqual([{ state: "sent", attempts: 2 }]);
+  });
 });
