@@ -145,6 +145,9 @@ export async function readOutbox(db: Db, ring: Keyring, limit = 100) {
         /** The exact bytes. */
         rawBase64: toBase64(raw),
         lastError: row.lastError,
+        attempts: row.attempts,
+        /** The sender this row goes through; null = the default. */
+        via: row.via,
         createdAt: row.createdAt,
       };
     }),

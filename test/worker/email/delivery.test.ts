@@ -128,6 +128,7 @@ describe("own SMTP server per public address", () => {
     expect(received.map((r) => [r.from, r.to, r.user])).toEqual([[PUBLIC, [HANAKO], smtp.user]]);
     expect(Uint8Array.from(atob(received[0].rawBase64), (c) => c.charCodeAt(0))).toEqual(rawBytes(sent[0]));
     expect((await rows(`id = '${sent[0].id}'`))[0].via).toBe("smtp");
+    expect((await outbox()).find((o) => o.id === sent[0].id)).toMatchObject({ via: "smtp", attempts: 1, lastError: null });
     expect((await rows("kind = 'relay' AND via IS NULL")).length).toBe(2);
   });
 
