@@ -24,5 +24,7 @@ declare module "vitest" {
     fixtures: Record<string, string>;
     /** Why ../shared fixtures are missing, or "" when they are present. */
     sharedMissing: string;
+    /** The local SMTP server of test/smtp-server.setup.ts: its port, control URL and credentials. */
+    smtp: { port: number; hungPort: number; control: string; user: string; password: string };
   }
 }

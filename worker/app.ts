@@ -4,7 +4,7 @@ import { createDb } from "../db/client";
 import { keyring } from "./crypto/sealed";
 import { ConfigError, getConfig } from "./env";
 import { ApiError, errorBody } from "./errors";
-import { mailerFor } from "./mail/choose-mailer";
+import { relayMailer } from "./mail/choose-mailer";
 import { addresses } from "./routes/addresses";
 import type { AppEnv } from "./routes/app-env";
 import { outboxRoutes } from "./routes/outbox";
@@ -18,6 +18,7 @@ import { auditCsv, auditRoutes } from "./routes/audit";
 import { accountRoutes, operatorAccountRoutes, planRoutes } from "./routes/accounts";
 import { userRoutes } from "./routes/users";
 import { domainRoutes } from "./routes/domains";
+import { senderRoutes } from "./routes/sender";
 
 export const app = new Hono<AppEnv>();
 
@@ -26,7 +27,7 @@ app.use("*", async (c, next) => {
   c.set("config", config);
   c.set("db", createDb(c.env.DB));
   c.set("ring", await keyring(config.dataKey, config.dataKeyId));
-  c.set("mailer", mailerFor(config, c.env));
+  c.set("mailer", relayMailer(config, c.env, c.var.db, c.var.ring));
   await next();
 });
 
@@ -51,6 +52,7 @@ app.route("/api/session", session);
 app.route("/auth", authCallback);
 app.route("/api/conversations", conversations);
 app.route("/api/addresses/:id/forms", formAdmin);
+app.route("/api/addresses/:id/sender", senderRoutes);
 app.route("/f", formPosts);
 app.route("/api/account", accountRoutes);
 app.route("/api/accounts", operatorAccountRoutes);

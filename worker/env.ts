@@ -28,6 +28,10 @@ export interface Env {
   AWS_ACCESS_KEY_ID?: string;
   AWS_SECRET_ACCESS_KEY?: string;
   POSTMARK_STREAM?: string;
+  /** Cloudflare Email Service REST API (MAILER = cloudflare-api): the account id var; MAIL_API_KEY holds the API token. */
+  CF_ACCOUNT_ID?: string;
+  /** Queue producer for deliveries; when bound, the queue() handler sends and the cron only sweeps. */
+  OUTBOX_QUEUE?: Queue<{ outboxId: string }>;
   /** Secret: Turnstile secret key; when set, form posts must carry a valid `cf-turnstile-response`. */
   TURNSTILE_SECRET?: string;
   /** DNS-over-HTTPS resolver (JSON format) for domain verification; default Cloudflare's 1.1.1.1. */
@@ -39,8 +43,8 @@ export interface Env {
   ACCESS_AUD?: string;
 }
 
-export type MailerName = "outbox" | "cloudflare" | "mailgun" | "resend" | "postmark" | "sendgrid" | "ses";
-const MAILERS: MailerName[] = ["outbox", "cloudflare", "mailgun", "resend", "postmark", "sendgrid", "ses"];
+export type MailerName = "outbox" | "cloudflare" | "cloudflare-api" | "mailgun" | "resend" | "postmark" | "sendgrid" | "ses";
+export const MAILERS: MailerName[] = ["outbox", "cloudflare", "cloudflare-api", "mailgun", "resend", "postmark", "sendgrid", "ses"];
 
 export interface Config {
   mailer: MailerName;

@@ -2,6 +2,7 @@ import { app } from "./app";
 import type { Env } from "./env";
 import { handleEmail } from "./email/handle-email";
 import { runScheduled } from "./scheduled";
+import { deliverBatch, type OutboxJob } from "./mail/outbox-queue";
 
 export default {
   fetch: app.fetch,
@@ -11,4 +12,7 @@ export default {
   async scheduled(controller, env, ctx) {
     ctx.waitUntil(runScheduled(env, controller.scheduledTime));
   },
-} satisfies ExportedHandler<Env>;
+  async queue(batch, env) {
+    await deliverBatch(batch, env);
+  },
+} satisfies ExportedHandler<Env, OutboxJob>;

@@ -9,7 +9,7 @@ import { createDb } from "../db/client";
 import { messages, outbox, pendingSubmissions, sessions, signInLinks } from "../db/schema";
 import { keyring } from "./crypto/sealed";
 import { getConfig, type Env } from "./env";
-import { mailerFor } from "./mail/choose-mailer";
+import { relayMailer } from "./mail/choose-mailer";
 import { retryDue } from "./mail/deliver";
 import { noticePermanentFailures } from "./mail/failure-notice";
 
@@ -21,7 +21,7 @@ export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
   const config = getConfig(env);
   const db = createDb(env.DB);
   const ring = await keyring(config.dataKey, config.dataKeyId);
-  const mailer = mailerFor(config, env);
+  const mailer = relayMailer(config, env, db, ring);
   // Retention first: nothing a delivery problem does may keep data past its window.
   await purgeExpired(env, now);
   await retryDue(db, ring, mailer, now);

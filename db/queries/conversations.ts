@@ -64,14 +64,17 @@ export interface ThreadMessageRow {
   htmlEnc: string | null;
   attachments: string | null;
   state: string | null;
+  attempts: number | null;
+  lastError: string | null;
 }
 
 export async function threadMessages(db: Db, aliasId: string): Promise<ThreadMessageRow[]> {
   return db.all<ThreadMessageRow>(sql`
     SELECT m.id, m.direction, m.subject, m.relay_message_id AS relayMessageId, m.created_at AS createdAt, m.read_at AS readAt,
            b.from_name_enc AS fromNameEnc, b.text_enc AS textEnc, b.html_enc AS htmlEnc, b.attachments,
-           (SELECT o.state FROM outbox o WHERE o.message_id = m.id ORDER BY o.created_at DESC LIMIT 1) AS state
+           o.state, o.attempts, o.last_error AS lastError
     FROM messages m LEFT JOIN message_bodies b ON b.message_id = m.id
+    LEFT JOIN outbox o ON o.id = (SELECT o2.id FROM outbox o2 WHERE o2.message_id = m.id ORDER BY o2.created_at DESC LIMIT 1)
     WHERE m.alias_id = ${aliasId}
     ORDER BY m.created_at ASC`);
 }

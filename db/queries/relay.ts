@@ -153,6 +153,8 @@ export interface ReplyMain {
   publicDisplayName: string;
   publicDomain: string;
   publicStatus: "active" | "disabled";
+  /** The address's own sender (outbox.via of its replies); null = the default. */
+  publicMailer: string | null;
 }
 
 /** Everything a reply needs, in one round trip. */
@@ -177,6 +179,7 @@ export async function loadReplyState(db: Db, localPart: string, otherLocalParts:
         publicDisplayName: publicAddresses.displayName,
         publicDomain: as<string>(publicAddresses.domain, "p_domain"),
         publicStatus: publicAddresses.status,
+        publicMailer: publicAddresses.mailer,
       })
       .from(reverseAliases)
       .innerJoin(recipients, eq(recipients.id, reverseAliases.recipientId))

@@ -11,7 +11,7 @@ import { createDb } from "../../db/client";
 import { keyring } from "../crypto/sealed";
 import { isGenuineAlias } from "../crypto/tokens";
 import { getConfig, type Env } from "../env";
-import { mailerFor } from "../mail/choose-mailer";
+import { relayMailer } from "../mail/choose-mailer";
 import { cleanAddrSpec, normalizeAddress } from "../mime/address";
 import { readAll } from "../mime/bytes";
 import { parseMessage } from "../mime/message";
@@ -24,11 +24,13 @@ import { allowed } from "../rate-limit";
 
 export async function handleEmail(message: ForwardableEmailMessage, env: Env, ctx: ExecutionContext): Promise<Verdict> {
   const config = getConfig(env);
+  const db = createDb(env.DB);
+  const ring = await keyring(config.dataKey, config.dataKeyId);
   const relay: RelayContext = {
-    db: createDb(env.DB),
-    ring: await keyring(config.dataKey, config.dataKeyId),
+    db,
+    ring,
     config,
-    mailer: mailerFor(config, env),
+    mailer: relayMailer(config, env, db, ring),
     waitUntil: (p) => ctx.waitUntil(p),
     limits: { alias: env.RL_ALIAS },
   };

@@ -112,10 +112,11 @@ export async function relayReply(ctx: RelayContext, mail: InboundMail, localPart
   const inserted = await recordAndQueue(ctx.db, {
     messages: [{ id: messageId, publicAddressId: pa.id, aliasId: alias.id, direction: "outbound", subject, relayMessageId: relayId, originalMessageIdEnc: ownId ? await ctx.ring.seal(ownId) : null }],
     bodies: [await sealBody(ctx.ring, messageId, "", summarize(mail.message.src, mail.message.root), () => null)],
-    outbox: [{ id: outboxId, idempotencyKey: `reply:${relayId}:${alias.id}`, kind: "relay", publicAddressId: pa.id, recipientId: m.recipientId, messageId, envelopeFrom: pa.address, envelopeToEnc: await ctx.ring.seal(contactEmail), rawEnc: await sealRaw(ctx.ring, raw) }],
+    outbox: [{ id: outboxId, idempotencyKey: `reply:${relayId}:${alias.id}`, kind: "relay", publicAddressId: pa.id, recipientId: m.recipientId, messageId, envelopeFrom: pa.address, envelopeToEnc: await ctx.ring.seal(contactEmail), rawEnc: await sealRaw(ctx.ring, raw), via: m.publicMailer }],
     touchAliasIds: [alias.id],
   });
-  if (inserted.has(outboxId)) ctx.waitUntil(sendQueued(ctx.db, ctx.mailer, [{ id: outboxId, from: pa.address, to: contactEmail, raw }]));
+  // A reply goes out as the public address, through the sender that address chose (outbox.via).
+  if (inserted.has(outboxId)) ctx.waitUntil(sendQueued(ctx.db, ctx.mailer, [{ id: outboxId, from: pa.address, to: contactEmail, raw, via: m.publicMailer, publicAddressId: pa.id }]));
   return { kind: "relayed", copies: inserted.size, messageIds: [messageId] };
 }
 

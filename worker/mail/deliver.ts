@@ -14,6 +14,9 @@ export interface QueuedMail {
   from: string;
   to: string;
   raw: Uint8Array;
+  /** The row's `via`: the mailer its public address chose; absent = the default. */
+  via?: string | null;
+  publicAddressId?: string | null;
 }
 
 const MINUTE = 60_000;
@@ -26,7 +29,10 @@ function backoff(attempts: number): number {
 
 async function attempt(mailer: Mailer, mail: QueuedMail): Promise<SendResult> {
   try {
-    return await mailer.send({ from: mail.from, to: mail.to, raw: mail.raw });
+    // A sender that cannot be built (settings removed, a secret missing) fails like a provider
+    // that is down: temporary, retried, and permanent with a notice after the window.
+    const sender = mail.via && mailer.via ? await mailer.via(mail.via, mail.publicAddressId ?? null) : mailer;
+    return await sender.send({ from: mail.from, to: mail.to, raw: mail.raw });
   } catch (error) {
     return { ok: false, permanent: false, error: error instanceof Error ? error.message : "send failed" };
   }
@@ -52,9 +58,18 @@ function outcome(result: SendResult, attempts: number, createdAt: number, now: n
 
 /**
  * First attempt, right after the SMTP transaction (in waitUntil): sends queued rows and records
- * every outcome in one batch. Errors never escape: they are states.
+ * every outcome in one batch. Errors never escape: they are states. With a delivery queue bound
+ * the rows are handed to it instead; if that fails they are sent here after all.
  */
 export async function sendQueued(db: Db, mailer: Mailer, mails: QueuedMail[]): Promise<void> {
+  if (!mails.length) return;
+  if (mailer.enqueue) {
+    try {
+      return await mailer.enqueue(mails.map((m) => m.id));
+    } catch {
+      // Sending now is better than waiting ten minutes for the cron.
+    }
+  }
   const now = Date.now();
   const updates = [];
   for (const mail of mails) {
@@ -64,31 +79,52 @@ export async function sendQueued(db: Db, mailer: Mailer, mails: QueuedMail[]): P
   if (updates.length) await db.batch(updates as [(typeof updates)[0], ...typeof updates]);
 }
 
+/** Rows a pass may take: never attempted, due for a retry, or queued but abandoned (the isolate went away). */
+function deliverable(now: number) {
+  return or(and(eq(outbox.state, "queued"), eq(outbox.attempts, 0)), and(eq(outbox.state, "failed-temporary"), lte(outbox.nextAttemptAt, now)), and(eq(outbox.state, "queued"), lt(outbox.updatedAt, now - 10 * MINUTE)));
+}
+
 /**
- * The cron's pass: retries temporary failures that are due, and queued rows whose first attempt
- * never reported (the isolate went away). Each row is claimed before it is sent, so two passes
- * never send the same row twice.
+ * One delivery attempt of one row, for the cron and the queue consumer. The row is claimed in
+ * the same statement that checks it is deliverable (the attempt is counted at once), so a
+ * duplicate queue message or an overlapping cron pass finds nothing to do: nothing is sent twice.
+ * Returns the row's new state, or null when there was nothing to send.
+ */
+export async function deliverRow(db: Db, ring: Keyring, mailer: Mailer, id: string, now = Date.now()) {
+  const [row] = await db.update(outbox).set({ state: "queued", updatedAt: now, attempts: sql`${outbox.attempts} + 1` }).where(and(eq(outbox.id, id), deliverable(now))).returning();
+  if (!row) return null;
+  let result: SendResult;
+  try {
+    result = await attempt(mailer, { id: row.id, from: row.envelopeFrom, to: await ring.open(row.envelopeToEnc), raw: await openRaw(ring, row.rawEnc), via: row.via, publicAddressId: row.publicAddressId });
+  } catch {
+    // A row that cannot be read (a rotated key, a corrupted value) fails alone, for good.
+    result = { ok: false, permanent: true, error: "stored message unreadable" };
+  }
+  const next = outcome(result, row.attempts, row.createdAt, now);
+  await db.update(outbox).set(next).where(eq(outbox.id, row.id));
+  return next;
+}
+
+/**
+ * The cron's pass: temporary failures that are due, and queued rows whose first attempt never
+ * reported. With a delivery queue bound they are handed to it; otherwise sent here.
  */
 export async function retryDue(db: Db, ring: Keyring, mailer: Mailer, now = Date.now()): Promise<number> {
   const due = await db
-    .select()
+    .select({ id: outbox.id })
     .from(outbox)
     .where(or(and(eq(outbox.state, "failed-temporary"), lte(outbox.nextAttemptAt, now)), and(eq(outbox.state, "queued"), lt(outbox.updatedAt, now - 10 * MINUTE))))
     .limit(50);
-  let sent = 0;
-  for (const row of due) {
-    const claimed = await db.update(outbox).set({ state: "queued", updatedAt: now }).where(and(eq(outbox.id, row.id), eq(outbox.updatedAt, row.updatedAt))).returning({ id: outbox.id });
-    if (!claimed.length) continue;
-    let result: SendResult;
+  if (mailer.enqueue && due.length) {
     try {
-      result = await attempt(mailer, { id: row.id, from: row.envelopeFrom, to: await ring.open(row.envelopeToEnc), raw: await openRaw(ring, row.rawEnc) });
+      await mailer.enqueue(due.map((r) => r.id));
+      return 0;
     } catch {
-      // A row that cannot be read (a rotated key, a corrupted value) fails alone, for good.
-      result = { ok: false, permanent: true, error: "stored message unreadable" };
+      // The queue is unavailable: this pass sends them itself.
     }
-    await db.update(outbox).set(outcome(result, row.attempts + 1, row.createdAt, now)).where(eq(outbox.id, row.id));
-    if (result.ok) sent++;
   }
+  let sent = 0;
+  for (const { id } of due) if ((await deliverRow(db, ring, mailer, id, now))?.state === "sent") sent++;
   return sent;
 }
 
@@ -109,6 +145,9 @@ export async function readOutbox(db: Db, ring: Keyring, limit = 100) {
         /** The exact bytes. */
         rawBase64: toBase64(raw),
         lastError: row.lastError,
+        attempts: row.attempts,
+        /** The sender this row goes through; null = the default. */
+        via: row.via,
         createdAt: row.createdAt,
       };
     }),

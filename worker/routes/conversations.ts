@@ -78,6 +78,9 @@ conversations.get("/:id", async (c) => {
         html: m.htmlEnc ? await ring.open(m.htmlEnc) : "",
         attachments: JSON.parse(m.attachments ?? "[]"),
         state: m.state ?? "sent",
+        // Delivery detail for the UI: attempts so far and the last failure (codes and a fixed phrase, never an address).
+        attempts: m.attempts ?? 0,
+        lastError: m.lastError,
       })),
     ),
   });

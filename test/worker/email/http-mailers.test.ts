@@ -5,6 +5,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { mailgunMailer, postmarkMailer, resendMailer, sendgridMailer, sesMailer } from "../../../worker/mail/http-mailers";
+import { cloudflareApiMailer } from "../../../worker/mail/cloudflare-api-mailer";
 import type { Mailer } from "../../../worker/mail/mailer";
 
 const RAW = new TextEncoder().encode(
@@ -139,5 +140,49 @@ describe("HTTP mail providers", () => {
     expect(body.Destination).toEqual({ ToAddresses: ["hanako.yamada@example.com"] });
     expect(Uint8Array.from(atob(body.Content.Raw.Data), (c) => c.charCodeAt(0))).toEqual(RAW);
     expect(await outcomes(mailer)).toEqual(["sent", "permanent", "temporary", "temporary"]);
+  });
+
+  it("Cloudflare Email Service REST API: send_raw with the raw MIME as mime_message, Bearer token", async () => {
+    const seen = fake(async () => Response.json({ success: true, errors: [], messages: [], result: { delivered: ["hanako.yamada@example.com"], permanent_bounces: [], queued: [] } }));
+    const mailer = cloudflareApiMailer({ accountId: "acc123", apiToken: "cf-token", baseUrl: "https://cf.test/client/v4", timeoutMs: 50 });
+    expect(await mailer.send(MAIL)).toEqual({ ok: true });
+    expect(seen[0].url).toBe("https://cf.test/client/v4/accounts/acc123/email/sending/send_raw");
+    expect(seen[0].method).toBe("POST");
+    expect(seen[0].headers.get("authorization")).toBe("Bearer cf-token");
+    expect(seen[0].headers.get("content-type")).toBe("application/json");
+    const body = JSON.parse(String(seen[0].body));
+    expect(Object.keys(body).sort()).toEqual(["from", "mime_message", "recipients"]);
+    expect(body.from).toBe("info@relay.example.jp");
+    expect(body.recipients).toEqual(["hanako.yamada@example.com"]);
+    // Nothing is lost: the MIME goes as built, custom headers and structure included.
+    expect(new TextEncoder().encode(body.mime_message)).toEqual(RAW);
+    expect(await outcomes(mailer)).toEqual(["sent", "permanent", "temporary", "temporary"]);
+  });
+
+  it("Cloudflare Email Service REST API: a permanent bounce or success=false on HTTP 200 is permanent; errors keep codes only", async () => {
+    const mailer = cloudflareApiMailer({ accountId: "acc123", apiToken: "cf-token", baseUrl: "https://cf.test/client/v4", timeoutMs: 50 });
+    fake(async () => Response.json({ success: true, errors: [], result: { delivered: [], permanent_bounces: ["Hanako.Yamada@example.com"], queued: [] } }));
+    expect(await mailer.send(MAIL)).toEqual({ ok: false, permanent: true, error: "550 permanent bounce" });
+    vi.restoreAllMocks();
+    fake(async () => Response.json({ success: false, errors: [{ code: 10001, message: "hanako.yamada@example.com is not allowed" }], result: null }));
+    expect(await mailer.send(MAIL)).toEqual({ ok: false, permanent: true, error: "HTTP 200 success=false 10001" });
+    vi.restoreAllMocks();
+    fake(async () => Response.json({ success: false, errors: [{ code: 10000, message: "Authentication error for hanako.yamada@example.com" }] }, { status: 403 }));
+    expect(await mailer.send(MAIL)).toEqual({ ok: false, permanent: true, error: "HTTP 403 10000" });
+    vi.restoreAllMocks();
+    fake(async () => Response.json({ success: false, errors: [{ code: 971 }] }, { status: 429 }));
+    expect(await mailer.send(MAIL)).toEqual({ ok: false, permanent: false, error: "HTTP 429 971" });
+  });
+
+  it("Cloudflare Email Service REST API: an 8-bit Shift_JIS part goes as base64 (a JSON string cannot carry it); non-UTF-8 header bytes are refused unsent", async () => {
+    const seen = fake(async () => Response.json({ success: true, result: { delivered: ["hanako.yamada@example.com"], permanent_bounces: [], queued: [] } }));
+    const mailer = cloudflareApiMailer({ accountId: "a", apiToken: "t", baseUrl: "https://cf.test" });
+    const sjis = [0x82, 0xa0, 0x82, 0xa2];
+    const head = "Subject: sjis\r\nContent-Type: text/plain; charset=shift_jis\r\nContent-Transfer-Encoding: 8bit\r\n\r\n";
+    expect(await mailer.send({ ...MAIL, raw: Uint8Array.from([...new TextEncoder().encode(head), ...sjis, 13, 10]) })).toEqual({ ok: true });
+    expect(JSON.parse(String(seen[0].body)).mime_message).toBe(`${head.replace("8bit", "base64")}${btoa(String.fromCharCode(...sjis, 13, 10))}`);
+    const refused = await mailer.send({ ...MAIL, raw: Uint8Array.from([...new TextEncoder().encode("Subject: "), ...sjis, 13, 10, 13, 10, 0x78, 13, 10]) });
+    expect(refused).toMatchObject({ ok: false, permanent: true });
+    expect(seen).toHaveLength(1);
   });
 });

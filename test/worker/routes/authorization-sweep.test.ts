@@ -49,6 +49,9 @@ const POLICY: Record<string, Policy> = {
   "POST /api/addresses/:id/recipients/:rid/keys": "admin",
   "DELETE /api/addresses/:id/recipients/:rid/keys/:keyId": "admin",
   "POST /api/addresses/:id/forms": "admin",
+  "GET /api/addresses/:id/sender": "admin",
+  "PUT /api/addresses/:id/sender": "admin",
+  "DELETE /api/addresses/:id/sender": "admin",
   "GET /api/audit": "admin",
   "GET /api/audit.csv": "admin",
   "GET /api/outbox": "operator",
@@ -70,6 +73,7 @@ const BODY: Record<string, unknown> = {
   "PUT /api/addresses/:id/recipients": { emails: ["intruder@example.org"] },
   "POST /api/addresses/:id/recipients/:rid/keys": { label: "intruder" },
   "POST /api/addresses/:id/forms": { name: "intruder" },
+  "PUT /api/addresses/:id/sender": { mailer: "smtp", smtp: { host: "mail.intruder.example", port: 587, username: "u", password: "p" } },
 };
 
 const RANK: Record<Policy, number> = { public: -1, correspondent: 0, member: 0, admin: 1, owner: 2, operator: 3 };
@@ -146,7 +150,7 @@ async function call(route: string, ids: Record<string, string>, headers: Headers
 
 /** What account A looks like through its owner's eyes: must be the same after every refusal. */
 async function snapshotA(w: World): Promise<string> {
-  const parts = await Promise.all(["/api/addresses", `/api/addresses/${w.ids.id}/recipients`, "/api/users", "/api/domains", "/api/account"].map(async (p) => JSON.stringify(await (await api("GET", p, undefined, w.ownerA)).json())));
+  const parts = await Promise.all(["/api/addresses", `/api/addresses/${w.ids.id}/recipients`, `/api/addresses/${w.ids.id}/sender`, "/api/users", "/api/domains", "/api/account"].map(async (p) => JSON.stringify(await (await api("GET", p, undefined, w.ownerA)).json())));
   const conversation = JSON.stringify(await (await api("GET", `/api/conversations/${w.ids.conversation}`, undefined, w.memberA)).json());
   return [...parts, conversation].join("\n").replace(/"lastCheckedAt":\d+/g, "").replace(/"readAt":\d+/g, "")
     // Reading the conversation for the snapshot itself marks it read.

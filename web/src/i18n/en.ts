@@ -35,6 +35,14 @@ export const en = {
   showImages: "Show remote images",
   attachments: "Attachments",
   states: { queued: "queued", sent: "sent", "failed-temporary": "retrying", "failed-permanent": "failed" } as Record<string, string>,
+  attempts: (n: number) => (n === 1 ? "1 attempt" : `${n} attempts`),
+  /** The fixed phrases of a delivery failure (worker/mail/deliver.ts failureCategory). */
+  deliveryErrors: {
+    "the provider did not answer in time": "the mail provider did not answer in time",
+    "the provider could not be reached": "the mail provider could not be reached",
+    "the provider refused the message": "the mail provider refused the message",
+    "the provider failed temporarily": "the mail provider failed temporarily",
+  } as Record<string, string>,
   shortcuts: "Shortcuts: j/k move · r reply · c new message · / search",
   loadMore: "Load more",
   errorPrefix: "Something went wrong:",

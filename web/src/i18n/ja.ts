@@ -37,6 +37,13 @@ export const ja: Messages = {
   showImages: "外部画像を表示",
   attachments: "添付ファイル",
   states: { queued: "送信待ち", sent: "送信済み", "failed-temporary": "再送中", "failed-permanent": "送信失敗" },
+  attempts: (n: number) => `${n}回試行`,
+  deliveryErrors: {
+    "the provider did not answer in time": "配送業者が時間内に応答しませんでした",
+    "the provider could not be reached": "配送業者に接続できませんでした",
+    "the provider refused the message": "配送業者がメールを拒否しました",
+    "the provider failed temporarily": "配送業者で一時的な障害が発生しました",
+  },
   shortcuts: "ショートカット: j/k 移動 · r 返信 · c 新規 · / 検索",
   loadMore: "さらに読み込む",
   errorPrefix: "エラーが発生しました:",

@@ -35,7 +35,11 @@ export interface ThreadMessage {
   text: string;
   html: string;
   attachments: { filename: string | null; mimeType: string; size: number }[];
+  /** Delivery of this copy: queued, sent, failed-temporary (retrying) or failed-permanent. */
   state: string;
+  attempts: number;
+  /** "503 the provider failed temporarily": status codes, then a fixed phrase. */
+  lastError: string | null;
 }
 
 export interface Thread {

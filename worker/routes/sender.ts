@@ -1,0 +1,81 @@
+/**
+ * Mounted at /api/addresses/:id/sender (admin): which sender a public address's replies go
+ * through — the global MAILER (no row value), another configured provider, or its own SMTP
+ * server ("own address" mode) with the customer's credentials sealed (AES-GCM, DATA_KEY). The
+ * password is write-only: no answer, log or audit entry ever contains it.
+ */
+import { and, eq } from "drizzle-orm";
+import { Hono, type Context } from "hono";
+import { z } from "zod";
+import { publicAddresses } from "../../db/schema";
+import { MAILERS } from "../env";
+import { ApiError } from "../errors";
+import { mailerFor, senderChoiceOf, type SenderChoice } from "../mail/choose-mailer";
+import type { AppEnv } from "./app-env";
+import { record } from "./audit";
+import { requireAdmin } from "./identity";
+import { readJson, singleLine } from "./validate";
+
+// A DNS name or an IPv4 literal: what a connect() hostname may be; no ports, paths or spaces.
+const hostname = z
+  .string()
+  .max(253)
+  .regex(/^(?=.{1,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*$/i, "must be a host name");
+
+const smtpSchema = z.strictObject({
+  host: hostname,
+  port: z.number().int().min(1).max(65535),
+  /** Defaults to implicit TLS on 465, STARTTLS elsewhere. */
+  secure: z.boolean().optional(),
+  username: singleLine(254).min(1),
+  password: singleLine(1024).min(1),
+});
+
+const putSchema = z.union([
+  z.strictObject({ mailer: z.literal("smtp"), smtp: smtpSchema }),
+  z.strictObject({ mailer: z.enum(MAILERS) }),
+]);
+
+export const senderRoutes = new Hono<AppEnv>();
+
+async function ownedAddress(c: Context<AppEnv>) {
+  const { accountId } = requireAdmin(c);
+  const [row] = await c.var.db.select({ id: publicAddresses.id }).from(publicAddresses).where(and(eq(publicAddresses.id, c.req.param("id")!), eq(publicAddresses.accountId, accountId)));
+  if (!row) throw new ApiError("not_found", "No such public address", 404);
+  return row;
+}
+
+/** What an admin may see of a sender: never the password. */
+async function present(c: Context<AppEnv>, id: string) {
+  const choice = await senderChoiceOf(c.var.db, c.var.ring, id);
+  const smtp = choice?.mailer === "smtp" ? { host: choice.smtp.host, port: choice.smtp.port, secure: choice.smtp.secure, username: choice.smtp.username } : null;
+  return { mailer: choice?.mailer ?? null, defaultMailer: c.var.config.mailer, smtp };
+}
+
+senderRoutes.get("/", async (c) => {
+  const pa = await ownedAddress(c);
+  return c.json(await present(c, pa.id));
+});
+
+senderRoutes.put("/", async (c) => {
+  const pa = await ownedAddress(c);
+  const body = await readJson(c, putSchema);
+  const choice: SenderChoice = body.mailer === "smtp" ? { mailer: "smtp", smtp: { ...body.smtp, host: body.smtp.host.toLowerCase(), secure: body.smtp.secure ?? body.smtp.port === 465 } } : { mailer: body.mailer };
+  try {
+    // A provider this relay has no key or binding for would fail every reply: refuse it now.
+    mailerFor(c.var.config, c.env, choice);
+  } catch {
+    throw new ApiError("sender_unavailable", `The sender "${choice.mailer}" is not configured on this relay`, 422);
+  }
+  const smtpEnc = choice.mailer === "smtp" ? await c.var.ring.seal(JSON.stringify(choice.smtp)) : null;
+  await c.var.db.update(publicAddresses).set({ mailer: choice.mailer, smtpEnc }).where(eq(publicAddresses.id, pa.id));
+  await record(c, `address.sender:${choice.mailer}`, pa.id);
+  return c.json(await present(c, pa.id));
+});
+
+senderRoutes.delete("/", async (c) => {
+  const pa = await ownedAddress(c);
+  await c.var.db.update(publicAddresses).set({ mailer: null, smtpEnc: null }).where(eq(publicAddresses.id, pa.id));
+  await record(c, "address.sender:default", pa.id);
+  return c.json(await present(c, pa.id));
+});
