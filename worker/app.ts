@@ -9,6 +9,7 @@ import { addresses } from "./routes/addresses";
 import type { AppEnv } from "./routes/app-env";
 import { outboxRoutes } from "./routes/outbox";
 import { recipientRoutes } from "./routes/recipients";
+import { webhookRecipientRoutes } from "./routes/webhook-recipients";
 import { verify } from "./routes/verify";
 import { identify } from "./routes/identity";
 import { session, authCallback } from "./routes/session";
@@ -41,6 +42,8 @@ app.use("/api/*", identify);
 
 app.get("/healthz", (c) => c.json({ ok: true }));
 app.route("/api/addresses", addresses);
+// Webhook recipients first: their POST takes {kind: "webhook"} bodies and passes the rest on.
+app.route("/api/addresses/:id/recipients", webhookRecipientRoutes);
 app.route("/api/addresses/:id/recipients", recipientRoutes);
 app.route("/api/outbox", outboxRoutes);
 app.route("/verify", verify);
