@@ -24,5 +24,7 @@ declare module "vitest" {
     fixtures: Record<string, string>;
     /** Why ../shared fixtures are missing, or "" when they are present. */
     sharedMissing: string;
+    /** Base URL of the Node webhook receiver (test/webhook-server.ts). */
+    webhookServer: string;
   }
 }
