@@ -15,6 +15,7 @@ import { identify } from "./routes/identity";
 import { session, authCallback } from "./routes/session";
 import { conversations } from "./routes/conversations";
 import { formAdmin, formPosts } from "./routes/forms";
+import { formEmbed, formList } from "./routes/form-embed";
 import { auditCsv, auditRoutes } from "./routes/audit";
 
 export const app = new Hono<AppEnv>();
@@ -51,6 +52,8 @@ app.route("/api/session", session);
 app.route("/auth", authCallback);
 app.route("/api/conversations", conversations);
 app.route("/api/addresses/:id/forms", formAdmin);
+app.route("/api/addresses/:id/forms", formEmbed);
+app.route("/api/forms", formList);
 app.route("/f", formPosts);
 app.get("/api/audit.csv", auditCsv);
 app.route("/api/audit", auditRoutes);

@@ -30,6 +30,8 @@ export interface Env {
   POSTMARK_STREAM?: string;
   /** Secret: Turnstile secret key; when set, form posts must carry a valid `cf-turnstile-response`. */
   TURNSTILE_SECRET?: string;
+  /** Turnstile's public site key, written into the form embed snippets (routes/form-embed.ts). */
+  TURNSTILE_SITE_KEY?: string;
   /** Cloudflare Access mode: the team domain (e.g. "acme.cloudflareaccess.com") and the app's AUD tag. */
   ACCESS_TEAM_DOMAIN?: string;
   ACCESS_AUD?: string;
@@ -50,6 +52,8 @@ export interface Config {
   adminToken: string;
   dataKey: string;
   dataKeyId: string;
+  /** Turnstile site key for embed snippets; "" when not configured. */
+  turnstileSiteKey: string;
   /** Set when Cloudflare Access mode is on. */
   access: { teamDomain: string; audience: string } | null;
 }
@@ -78,6 +82,7 @@ export function getConfig(env: Env): Config {
     adminToken: env.ADMIN_TOKEN ?? "",
     dataKey: env.DATA_KEY,
     dataKeyId: env.DATA_KEY_ID ?? "k1",
+    turnstileSiteKey: (env.TURNSTILE_SITE_KEY ?? "").trim(),
     access: env.ACCESS_TEAM_DOMAIN && env.ACCESS_AUD ? { teamDomain: env.ACCESS_TEAM_DOMAIN.replace(/^https?:\/\//, "").replace(/\/+$/, ""), audience: env.ACCESS_AUD } : null,
   };
 }
