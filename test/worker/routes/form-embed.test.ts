@@ -43,7 +43,7 @@ describe("form embed snippets", () => {
 
     // What a person types; the honeypot stays empty, as it does for people.
     const typed: Record<string, string> = { name: "山田 花子", email: "hanako.yamada@example.com", subject: "見積もり", message: "見積もりをお願いします。", website: "" };
-    const body = new URLSearchParams(form.controls.map((c) => [c.name, typed[c.name]]));
+    const body = new URLSearchParams(form.controls.map((c): [string, string] => [c.name, typed[c.name]]));
     const posted = await api("POST", new URL(form.action).pathname, body.toString(), { "content-type": "application/x-www-form-urlencoded" });
     expect(posted.status).toBe(303);
     expect(posted.headers.get("location")).toBe(`/f/${formId}/thanks`);
@@ -54,7 +54,7 @@ describe("form embed snippets", () => {
     for (const copy of copies) expect(await findLeaks(rawBytes(copy), [typed.email])).toEqual([]);
 
     // A bot that fills every field is refused.
-    const bot = new URLSearchParams(form.controls.map((c) => [c.name, c.name === "email" ? "bot@example.org" : "x"]));
+    const bot = new URLSearchParams(form.controls.map((c): [string, string] => [c.name, c.name === "email" ? "bot@example.org" : "x"]));
     expect((await api("POST", `/f/${formId}`, bot.toString(), { "content-type": "application/x-www-form-urlencoded" })).status).toBe(400);
   });
 
