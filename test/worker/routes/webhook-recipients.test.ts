@@ -7,6 +7,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vites
 import { runScheduled } from "../../../worker/scheduled";
 import { HANAKO, PUBLIC, STAFF_ONE } from "../../helpers/cases";
 import { makeAddress, resetDatabase } from "../../helpers/factories";
+import { fixture } from "../../helpers/fixtures";
 import { findLeaks } from "../../helpers/leak-check";
 import { api, inject, outbox, rawBytes } from "../../helpers/relay";
 import { addWebhook, deliveries, routeHooksToReceiver, scriptReceiver } from "../../helpers/webhooks";
@@ -156,6 +157,20 @@ describe("webhook recipients", () => {
     expect((await deliveries("rotating")).map((d) => [d.signatureValid, d.status])).toEqual([[true, 200]]);
   });
 
+  it("a bounce reaches a webhook with no alias and every outside address hidden", async () => {
+    const { id } = await makeAddress({ recipients: [] });
+    const hook = await addWebhook(id, "bounces");
+    await scriptReceiver("bounces", hook.secret);
+    const { rejected } = await inject({ from: "", to: PUBLIC, raw: fixture("own/dsn-bounce.eml") });
+    expect(rejected).toBeNull();
+    const [delivery] = await deliveries("bounces");
+    expect([delivery.signatureValid, delivery.status]).toEqual([true, 200]);
+    const payload = JSON.parse(delivery.body);
+    expect([payload.reverseAlias, payload.conversationId, payload.displayName]).toEqual([null, null, "Mail Delivery System"]);
+    expect(delivery.body).toContain("hidden@address.invalid");
+    expect(await findLeaks(delivery.body, [HANAKO, "mailer-daemon@mx.example.com"])).toEqual([]);
+  });
+
   it("the system behind a webhook answers by API key, and only through it", async () => {
     const { id } = await makeAddress({ recipients: [STAFF_ONE] });
     const hook = await addWebhook(id, "answering");
@@ -174,6 +189,10 @@ describe("webhook recipients", () => {
     const reply = (await outbox()).filter((o) => !before.has(o.id));
     expect(reply.map((o) => [o.kind, o.envelopeFrom, o.envelopeTo])).toEqual([["relay", PUBLIC, HANAKO]]);
     expect(await findLeaks(rawBytes(reply[0]), [STAFF_ONE, payload.reverseAlias, "hooks.example.com", hook.url])).toEqual([]);
+    // Had the reply failed for good, there is no mailbox to notify: no notice is mailed to the URL.
+    await env.DB.prepare("UPDATE outbox SET state = 'failed-permanent' WHERE id = ?").bind(reply[0].id).run();
+    await cron(1);
+    expect((await outbox()).filter((o) => o.kind === "notice")).toEqual([]);
     // Mail to the webhook's alias from anyone is refused: a webhook has no mailbox to answer from.
     const mailed = await inject({ from: STAFF_ONE, to: payload.reverseAlias, raw: `From: ${STAFF_ONE}\r\nTo: ${payload.reverseAlias}\r\nSubject: x\r\nMessage-ID: <w1@example.net>\r\n\r\nx\r\n` });
     expect(mailed.rejected).toMatch(/^550 5\.7\.1/);
