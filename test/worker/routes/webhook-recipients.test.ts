@@ -233,6 +233,9 @@ describe("adding webhook recipients", () => {
       expect((await res.json()).error.code, url).toBe("invalid_url");
     }
     const bad = [{ kind: "webhook" }, { kind: "webhook", url: "https://hooks.example.com/x", email: STAFF_ONE }, { kind: "webhook", url: 5 }];
+    // A body that is not JSON still gets the mailbox route's answer.
+    const notJson = await api("POST", `/api/addresses/${id}/recipients`, "{nope");
+    expect([notJson.status, (await notJson.json()).error.code]).toEqual([400, "invalid_json"]);
     for (const body of bad) expect((await api("POST", `/api/addresses/${id}/recipients`, body)).status, JSON.stringify(body)).toBe(400);
     expect((await api("POST", `/api/addresses/${id}/recipients`, { kind: "webhook", url: "https://hooks.example.com/x" }, {})).status).toBe(401);
     expect((await api("POST", `/api/addresses/nope/recipients`, { kind: "webhook", url: "https://hooks.example.com/x" })).status).toBe(404);
@@ -240,6 +243,8 @@ describe("adding webhook recipients", () => {
     const ok = await api("POST", `/api/addresses/${id}/recipients`, { kind: "webhook", url: "https://93.184.215.14:8443/hook#frag" });
     expect(ok.status).toBe(201);
     expect(await ok.json()).toMatchObject({ kind: "webhook", url: "https://93.184.215.14:8443/hook", verified: true });
+    const v6 = await api("POST", `/api/addresses/${id}/recipients`, { kind: "webhook", url: "https://[2606:4700:4700::1111]/hook" });
+    expect([v6.status, (await v6.json()).url]).toEqual([201, "https://[2606:4700:4700::1111]/hook"]);
     const hook = await addWebhook(id, "listed");
     expect((await api("POST", `/api/addresses/${id}/recipients`, { kind: "webhook", url: hook.url })).status).toBe(409);
     // Mailbox recipients are added as before, through the same route.
@@ -250,7 +255,7 @@ describe("adding webhook recipients", () => {
     expect(JSON.stringify(listed)).not.toContain(hook.secret);
     // Rotation names mailboxes only: webhooks stay.
     expect(await (await api("PUT", `/api/addresses/${id}/recipients`, { emails: [STAFF_ONE] })).json()).toEqual({ added: 0, removed: 1, kept: 1 });
-    expect((await (await api("GET", `/api/addresses/${id}/recipients`)).json()).map((r: { kind: string }) => r.kind).sort()).toEqual(["mailbox", "webhook", "webhook"]);
+    expect((await (await api("GET", `/api/addresses/${id}/recipients`)).json()).map((r: { kind: string }) => r.kind).sort()).toEqual(["mailbox", "webhook", "webhook", "webhook"]);
     expect((await api("POST", `/api/addresses/${id}/recipients/nope/webhook-secret`)).status).toBe(404);
     expect((await api("DELETE", `/api/addresses/${id}/recipients/${hook.id}`)).status).toBe(204);
   });
