@@ -26,5 +26,7 @@ declare module "vitest" {
     sharedMissing: string;
     /** The local SMTP server of test/smtp-server.setup.ts: its port, control URL and credentials. */
     smtp: { port: number; hungPort: number; control: string; user: string; password: string };
+    /** Base URL of the Node webhook receiver (test/webhook-server.ts). */
+    webhookServer: string;
   }
 }

@@ -32,7 +32,7 @@ export default defineConfig(async () => {
             root,
             include: ["test/worker/**/*.test.ts", "test/db/**/*.test.ts"],
             setupFiles: ["test/setup.ts"],
-            globalSetup: ["test/global-setup.ts", "test/smtp-server.setup.ts"],
+            globalSetup: ["test/global-setup.ts", "test/smtp-server.setup.ts", "test/webhook-server.ts"],
             testTimeout: 60_000,
           },
         },

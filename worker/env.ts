@@ -38,6 +38,8 @@ export interface Env {
   DOH_URL?: string;
   /** From address of sign-in links and invitations; default no-reply@ the first service domain (or APP_URL's host). */
   SERVICE_FROM?: string;
+  /** Turnstile's public site key, written into the form embed snippets (routes/form-embed.ts). */
+  TURNSTILE_SITE_KEY?: string;
   /** Cloudflare Access mode: the team domain (e.g. "acme.cloudflareaccess.com") and the app's AUD tag. */
   ACCESS_TEAM_DOMAIN?: string;
   ACCESS_AUD?: string;
@@ -62,6 +64,8 @@ export interface Config {
   serviceDomains: string[];
   dohUrl: string;
   serviceFrom: string;
+  /** Turnstile site key for embed snippets; "" when not configured. */
+  turnstileSiteKey: string;
   /** Set when Cloudflare Access mode is on. */
   access: { teamDomain: string; audience: string } | null;
 }
@@ -106,6 +110,7 @@ export function getConfig(env: Env): Config {
     serviceDomains,
     dohUrl: env.DOH_URL ?? "https://cloudflare-dns.com/dns-query",
     serviceFrom: env.SERVICE_FROM?.trim() || `no-reply@${serviceDomains[0] ?? hostOf(appUrl)}`,
+    turnstileSiteKey: (env.TURNSTILE_SITE_KEY ?? "").trim(),
     access: env.ACCESS_TEAM_DOMAIN && env.ACCESS_AUD ? { teamDomain: env.ACCESS_TEAM_DOMAIN.replace(/^https?:\/\//, "").replace(/\/+$/, ""), audience: env.ACCESS_AUD } : null,
   };
 }

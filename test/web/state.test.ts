@@ -83,7 +83,7 @@ describe("InboxState", () => {
 describe("SessionState", () => {
   it("is signed out on 401 without showing an error, signed in otherwise", async () => {
     const me = { email: "staff.one@example.net", role: "member", addresses: [] };
-    const signedOut = new SessionState({ me: async () => Promise.reject(new ApiFailure(401, "unauthenticated", "Sign in first")), requestLink: async () => ({ ok: true }), signOut: async () => undefined });
+    const signedOut = new SessionState({ me: async () => Promise.reject(new ApiFailure(401, "unauthorized", "Sign in first")), requestLink: async () => ({ ok: true }), signOut: async () => undefined });
     await signedOut.load();
     expect([signedOut.status, signedOut.error]).toEqual(["signed-out", ""]);
     await signedOut.requestLink(" staff.one@example.net ");

@@ -14,6 +14,7 @@ import { reject, type InboundMail, type RelayContext, type Verdict } from "./con
 import { formatAddressList } from "./header-policy";
 import { renderCopy } from "./render-copy";
 import { sealBody } from "./bodies";
+import { sendWebhooks, webhookCopy, type QueuedWebhook } from "./webhook-copy";
 import { summarize } from "../mime/summary";
 import { isBounceSender } from "./loops";
 import { idDomain, messageIds, messageRowId, relayMessageId, trimReferences } from "./threading";
@@ -47,7 +48,8 @@ export async function forwardToRecipients(ctx: RelayContext, mail: InboundMail, 
   const state = await loadForwardState(ctx.db, publicAddress, [...new Set(hashes)], ownRefs);
   if (!state.publicAddress) return reject("550 5.1.1 No such address here");
   if (state.publicAddress.status !== "active") return reject("550 5.2.1 This address is not accepting mail at the moment");
-  const active = state.recipients.filter((r) => r.verifiedAt !== null && r.kind === "mailbox");
+  // Mailboxes get a rewritten copy; webhook recipients the same view as signed JSON (webhook-copy.ts).
+  const active = state.recipients.filter((r) => r.verifiedAt !== null);
   if (!active.length) return reject("550 5.2.1 This address has no active recipients");
   const pa = state.publicAddress;
   const aliasDomain = ctx.config.aliasDomain || pa.domain;
@@ -63,12 +65,42 @@ export async function forwardToRecipients(ctx: RelayContext, mail: InboundMail, 
   const bodies: NewBody[] = [];
   const outboxRows: NewOutbox[] = [];
   const queued: QueuedMail[] = [];
+  const hooks: QueuedWebhook[] = [];
   for (const [i, recipient] of active.entries()) {
     const aliasOf = aliasLookup(rows, participants, hashes, recipient.id);
     const resolve: AddressResolver = bounce
       ? (address) => (isRelayAddress(address) ? null : HIDDEN_ADDRESS)
       : (address) => aliasOf.get(address) ?? aliasOf.get(withoutSubaddress(address)) ?? null;
     const senderAlias = bounce ? pa.address : aliasOf.get(normalizeAddress(from!.address))!;
+    const subject = decodeEncodedWords(headerValue(fields, "subject") ?? "");
+    const aliasId = bounce ? null : rows.find((r) => r.localPart === senderAlias.split("@")[0])!.aliasId!;
+    const messageId = aliasId ? await messageRowId(ctx.ring, aliasId, relayId, "inbound") : randomToken();
+    if (aliasId) {
+      messageRows.push({ id: messageId, publicAddressId: pa.id, aliasId, direction: "inbound", subject: replaceAddresses(subject, resolve), relayMessageId: relayId, originalMessageIdEnc: originalIdEnc });
+      bodies.push(await sealBody(ctx.ring, messageId, from!.name, summary, resolve));
+    }
+    if (recipient.kind === "webhook") {
+      const hook = await webhookCopy(ctx, {
+        recipient,
+        url: recipientEmails[i],
+        publicAddressId: pa.id,
+        messageId: aliasId ? messageId : null,
+        idempotencyKey: `fwd:${relayId}:${recipient.id}`,
+        envelopeFrom: senderAlias,
+        reverseAlias: bounce ? null : senderAlias,
+        conversationId: aliasId,
+        fromName: bounce ? "Mail Delivery System" : from!.name,
+        subject: replaceAddresses(subject, resolve),
+        relayMessageId: relayId,
+        summary,
+        resolve,
+      });
+      if (hook) {
+        outboxRows.push(hook.row);
+        hooks.push(hook.queued);
+      }
+      continue;
+    }
     const thread = await mapThreadForward(ctx, fields, state.threads, recipient.id, pa.domain, relayDomains);
     const raw = renderCopy(
       mail.message,
@@ -82,13 +114,6 @@ export async function forwardToRecipients(ctx: RelayContext, mail: InboundMail, 
       },
       resolve,
     );
-    const subject = decodeEncodedWords(headerValue(fields, "subject") ?? "");
-    const aliasId = bounce ? null : rows.find((r) => r.localPart === senderAlias.split("@")[0])!.aliasId!;
-    const messageId = aliasId ? await messageRowId(ctx.ring, aliasId, relayId, "inbound") : randomToken();
-    if (aliasId) {
-      messageRows.push({ id: messageId, publicAddressId: pa.id, aliasId, direction: "inbound", subject: replaceAddresses(subject, resolve), relayMessageId: relayId, originalMessageIdEnc: originalIdEnc });
-      bodies.push(await sealBody(ctx.ring, messageId, from!.name, summary, resolve));
-    }
     const outboxId = randomToken();
     outboxRows.push({
       id: outboxId,
@@ -105,7 +130,8 @@ export async function forwardToRecipients(ctx: RelayContext, mail: InboundMail, 
   }
   const inserted = await recordAndQueue(ctx.db, { messages: messageRows, bodies, outbox: outboxRows, touchAliasIds: [...new Set(messageRows.map((m) => m.aliasId))] });
   ctx.waitUntil(sendQueued(ctx.db, ctx.mailer, queued.filter((q) => inserted.has(q.id))));
-  return { kind: "relayed", copies: queued.length, messageIds: messageRows.map((m) => m.id) };
+  if (hooks.length) ctx.waitUntil(sendWebhooks(ctx, hooks.filter((h) => inserted.has(h.id))));
+  return { kind: "relayed", copies: queued.length + hooks.length, messageIds: messageRows.map((m) => m.id) };
 }
 
 /** Every external mailbox of the message, by field, sender first. */

@@ -27,6 +27,11 @@ export const REFUSED_OTHER = "550 5.7.1 This address accepts mail only from the 
 export interface ReplyOptions {
   /** The sender signed in to the web UI: their session, not SMTP authentication, vouches for them. */
   signedIn?: boolean;
+  /**
+   * A system's API key vouches for exactly this recipient: the bound recipient is checked by id
+   * instead of by sender address, since a webhook recipient has no mailbox to send from.
+   */
+  asRecipientId?: string;
 }
 
 export async function relayReply(ctx: RelayContext, mail: InboundMail, localPart: string, options: ReplyOptions = {}): Promise<Verdict> {
@@ -56,7 +61,8 @@ export async function relayReply(ctx: RelayContext, mail: InboundMail, localPart
   const fromHeader = fromList.length === 1 ? fromList[0] : undefined;
   const envelopeOk = normalizeAddress(mail.envelopeFrom) === normalizeAddress(recipientEmail);
   const headerOk = fromHeader !== undefined && normalizeAddress(fromHeader.address) === normalizeAddress(recipientEmail);
-  if (!envelopeOk || !headerOk || m.recipientVerifiedAt === null) return reject(REFUSED_OTHER);
+  const senderOk = options.asRecipientId !== undefined ? options.asRecipientId === m.recipientId : envelopeOk && headerOk;
+  if (!senderOk || m.recipientVerifiedAt === null) return reject(REFUSED_OTHER);
   if (pa.status !== "active") return reject("550 5.2.1 This address is not sending mail at the moment");
   if (referenceCount(fields) > 100) return reject("554 5.4.6 Refused: more than 100 References (mail loop)");
 

@@ -8,6 +8,7 @@ import type { Db } from "../../db/client";
 import { outbox } from "../../db/schema";
 import { toBase64, type Keyring } from "../crypto/sealed";
 import type { Mailer, SendResult } from "./mailer";
+import { sendWebhookRow } from "./webhook";
 
 export interface QueuedMail {
   id: string;
@@ -70,10 +71,15 @@ export async function sendQueued(db: Db, mailer: Mailer, mails: QueuedMail[]): P
       // Sending now is better than waiting ten minutes for the cron.
     }
   }
+  await settleQueued(db, mails, (mail) => attempt(mailer, mail));
+}
+
+/** The first attempt for any queued row (mail or webhook): `send` never throws, its result is the row's next state. */
+export async function settleQueued<T extends { id: string }>(db: Db, items: T[], send: (item: T) => Promise<SendResult>): Promise<void> {
   const now = Date.now();
   const updates = [];
-  for (const mail of mails) {
-    const result = await attempt(mailer, mail);
+  for (const mail of items) {
+    const result = await send(mail);
     updates.push(db.update(outbox).set(outcome(result, 1, now, now)).where(and(eq(outbox.id, mail.id), eq(outbox.state, "queued"))));
   }
   if (updates.length) await db.batch(updates as [(typeof updates)[0], ...typeof updates]);
@@ -95,7 +101,9 @@ export async function deliverRow(db: Db, ring: Keyring, mailer: Mailer, id: stri
   if (!row) return null;
   let result: SendResult;
   try {
-    result = await attempt(mailer, { id: row.id, from: row.envelopeFrom, to: await ring.open(row.envelopeToEnc), raw: await openRaw(ring, row.rawEnc), via: row.via, publicAddressId: row.publicAddressId });
+    // Webhook rows go to their recipient's HTTPS endpoint, never through a mailer.
+    if (row.kind === "webhook") result = await sendWebhookRow(db, ring, row, (sealed) => openRaw(ring, sealed));
+    else result = await attempt(mailer, { id: row.id, from: row.envelopeFrom, to: await ring.open(row.envelopeToEnc), raw: await openRaw(ring, row.rawEnc), via: row.via, publicAddressId: row.publicAddressId });
   } catch {
     // A row that cannot be read (a rotated key, a corrupted value) fails alone, for good.
     result = { ok: false, permanent: true, error: "stored message unreadable" };

@@ -18,7 +18,8 @@ export async function noticePermanentFailures(db: Db, ring: Keyring, mailer: Mai
     .innerJoin(messages, eq(messages.id, outbox.messageId))
     .innerJoin(reverseAliases, eq(reverseAliases.id, messages.aliasId))
     .innerJoin(recipients, eq(recipients.id, outbox.recipientId))
-    .where(and(eq(outbox.state, "failed-permanent"), eq(outbox.kind, "relay"), eq(messages.direction, "outbound"), isNull(outbox.notifiedAt)))
+    // Webhook recipients have no mailbox to tell: their system sees the state through the API.
+    .where(and(eq(outbox.state, "failed-permanent"), eq(outbox.kind, "relay"), eq(messages.direction, "outbound"), eq(recipients.kind, "mailbox"), isNull(outbox.notifiedAt)))
     .limit(50);
   for (const row of failed) {
     const claimed = await db.update(outbox).set({ notifiedAt: sql`(cast(unixepoch('subsec') * 1000 as integer))` }).where(and(eq(outbox.id, row.id), isNull(outbox.notifiedAt))).returning({ id: outbox.id });

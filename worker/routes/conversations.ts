@@ -107,7 +107,9 @@ conversations.post("/:id/messages", async (c) => {
   const total = body.attachments.reduce((n, a) => n + Math.floor((a.contentBase64.replace(/\s+/g, "").length * 3) / 4), 0);
   if (total > MAX_UPLOAD_BYTES) throw new ApiError("attachments_too_large", `Attachments may total at most ${MAX_UPLOAD_BYTES} bytes`, 413);
 
-  const email = await c.var.ring.open(user.emailEnc);
+  // A system writes as the public address: its key vouches for its recipient (asRecipientId),
+  // and a webhook recipient's stored "address" is its URL, not a mailbox.
+  const email = user.recipientId ? conversation.publicAddress : await c.var.ring.open(user.emailEnc);
   const alias = `${conversation.localPart}@${conversation.aliasDomain}`;
   const thread = await threadMessages(c.var.db, conversation.aliasId);
   const last = [...thread].reverse().find((m) => m.direction === "inbound") ?? thread[thread.length - 1];
@@ -129,7 +131,7 @@ conversations.post("/:id/messages", async (c) => {
     relayContextOf(c),
     { envelopeFrom: email, rcpt: alias, message },
     conversation.localPart,
-    { signedIn: true },
+    { signedIn: true, asRecipientId: user.recipientId },
   );
   if (verdict.kind === "rejected") throw new ApiError("send_refused", verdict.reason, 422);
   return c.json({ id: verdict.messageIds[0], state: "queued" }, 201);

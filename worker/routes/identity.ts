@@ -97,7 +97,7 @@ export function requireOperator(c: Context<AppEnv>): Actor {
 
 export function requireUser(c: Context<AppEnv>) {
   const identity = c.var.identity;
-  if (identity?.kind !== "user") throw new ApiError("unauthenticated", "Sign in first", 401);
+  if (identity?.kind !== "user") throw new ApiError("unauthorized", "Sign in first", 401);
   if (c.req.method !== "GET" && c.req.header(CSRF_HEADER) !== "1") throw new ApiError("csrf", `Missing ${CSRF_HEADER} header`, 403);
   return identity;
 }

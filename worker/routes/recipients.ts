@@ -55,7 +55,8 @@ recipientRoutes.put("/", async (c) => {
   const pa = await ownedAddress(c, c.req.param("id")!);
   const { emails } = await readJson(c, rotateSchema);
   const wanted = new Map(await Promise.all([...new Set(emails)].map(async (e) => [await c.var.ring.index(e), e] as const)));
-  const current = await c.var.db.select({ id: recipients.id, emailHash: recipients.emailHash }).from(recipients).where(eq(recipients.publicAddressId, pa.id));
+  // Rotation concerns mailboxes: webhook recipients are not in `emails` and stay.
+  const current = await c.var.db.select({ id: recipients.id, emailHash: recipients.emailHash }).from(recipients).where(and(eq(recipients.publicAddressId, pa.id), eq(recipients.kind, "mailbox")));
   const removed = current.filter((r) => !wanted.has(r.emailHash));
   const adding = [...wanted.keys()].filter((hash) => !current.some((r) => r.emailHash === hash)).length;
   // Checked before anything changes: a rotation is all or nothing as far as the plan goes.

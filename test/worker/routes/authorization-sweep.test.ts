@@ -49,6 +49,9 @@ const POLICY: Record<string, Policy> = {
   "POST /api/addresses/:id/recipients/:rid/keys": "admin",
   "DELETE /api/addresses/:id/recipients/:rid/keys/:keyId": "admin",
   "POST /api/addresses/:id/forms": "admin",
+  "GET /api/addresses/:id/forms/:formId/embed": "member",
+  "GET /api/forms": "member",
+  "POST /api/addresses/:id/recipients/:rid/webhook-secret": "admin",
   "GET /api/addresses/:id/sender": "admin",
   "PUT /api/addresses/:id/sender": "admin",
   "DELETE /api/addresses/:id/sender": "admin",
@@ -184,7 +187,7 @@ describe("authorization over every route", () => {
       if (RANK[policy] > RANK.owner) await expectStatus(route, "owner of A", w.ownerA, 403);
       const aimedAtA = /:\w+/.test(route.split(" ")[1]);
       if (!aimedAtA) continue;
-      if (policy === "admin" || policy === "owner") await expectStatus(route, "owner of B", w.ownerB, 404);
+      if (policy === "member" || policy === "admin" || policy === "owner") await expectStatus(route, "owner of B", w.ownerB, 404);
       if (policy === "correspondent" || route.startsWith("DELETE /api/session/me/")) {
         await expectStatus(route, "member of B", w.memberB, 404);
         if (policy === "correspondent") await expectStatus(route, "system of B", w.systemB, 404);

@@ -47,6 +47,18 @@ export const en = {
   loadMore: "Load more",
   errorPrefix: "Something went wrong:",
   close: "Close",
+  forms: "Forms",
+  formsIntro: "Paste one of these into your website. Inquiries arrive here as conversations; nobody sees anyone's address.",
+  noForms: "No web forms for your addresses yet. The operator creates them.",
+  embedHtml: "HTML form",
+  embedFetch: "JavaScript (fetch)",
+  copy: "Copy",
+  copied: "Copied",
+  copyFailed: "Could not copy; select the text and copy it yourself.",
+  allowedOrigins: "Sites allowed to post with JavaScript",
+  noOrigins: "none (the HTML form works from any site)",
+  submitterConfirms: "Submitters confirm their address by mail first",
+  turnstileOn: "Turnstile anti-spam check on",
   back: "Back",
 };
 export type Messages = typeof en;

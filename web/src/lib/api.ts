@@ -57,6 +57,20 @@ export interface Me {
   addresses: { address: string; displayName: string }[];
 }
 
+/** A web form and its ready-to-paste embed snippets (GET /api/forms). */
+export interface FormEmbed {
+  id: string;
+  name: string;
+  publicAddress: string;
+  publicName: string;
+  allowedOrigins: string[];
+  confirmSubmitter: boolean;
+  turnstile: boolean;
+  postUrl: string;
+  html: string;
+  fetch: string;
+}
+
 export interface OutgoingAttachment {
   filename: string;
   contentType: string;
@@ -101,6 +115,7 @@ export const api = {
   conversations: (q: string, offset: number, address = "") =>
     request<{ total: number; offset: number; items: Conversation[] }>("GET", `/api/conversations?q=${encodeURIComponent(q)}&address=${encodeURIComponent(address)}&offset=${offset}&limit=50`),
   thread: (id: string) => request<Thread>("GET", `/api/conversations/${encodeURIComponent(id)}`),
+  forms: () => request<FormEmbed[]>("GET", "/api/forms"),
   send: (id: string, body: { subject?: string; text: string; html?: string; attachments: OutgoingAttachment[] }, onProgress: (f: number) => void) =>
     upload<{ id: string; state: string }>(`/api/conversations/${encodeURIComponent(id)}/messages`, body, onProgress),
 };
