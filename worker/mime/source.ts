@@ -4,7 +4,7 @@
  * and turns only the ranges it is asked for into strings, so a 25 MiB attachment is never
  * converted, decoded or copied before the final render.
  */
-import { bytesToBinary } from "./bytes";
+import { binaryToBytes, bytesToBinary } from "./bytes";
 
 export interface Source {
   readonly length: number;
@@ -42,6 +42,11 @@ export class ByteSource implements Source {
     }
     return -1;
   }
+}
+
+/** The bytes in [start, end): a view for a ByteSource, no string made. */
+export function bytesOf(src: Source, start: number, end: number): Uint8Array {
+  return src instanceof ByteSource ? src.bytes.subarray(start, end) : binaryToBytes(src.slice(start, end));
 }
 
 /**
