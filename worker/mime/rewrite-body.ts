@@ -15,6 +15,7 @@ import { parseMime, type MimeNode } from "./mime-tree";
 
 export type { Edit } from "./edits";
 import { bytesOf, type Source } from "./source";
+import { takesBanner, withBanner, type Banner } from "./banner";
 import { decodeTransfer, detectCharset } from "./part-text";
 import { decodeQuotedPrintableLines, encodeBase64, encodeQuotedPrintable } from "./transfer-encoding";
 
@@ -45,7 +46,7 @@ function textKind(node: MimeNode): TextKind | null {
  * Rewrites `node`'s body, pushing edits. Returns the changes the node's own header block
  * needs; the caller applies them (the top-level block is rebuilt by the direction's policy).
  */
-export function rewriteBody(src: Source, node: MimeNode, resolve: AddressResolver, edits: Edit[], depth = 0): ContentChange {
+export function rewriteBody(src: Source, node: MimeNode, resolve: AddressResolver, edits: Edit[], depth = 0, banner?: Banner): ContentChange {
   if (node.opaque) {
     const body = src.slice(node.bodyStart, node.end);
     const next = replaceAddresses(body, resolve);
@@ -53,7 +54,7 @@ export function rewriteBody(src: Source, node: MimeNode, resolve: AddressResolve
     return {};
   }
   for (const child of node.children) {
-    const change = rewriteBody(src, child, resolve, edits, depth);
+    const change = rewriteBody(src, child, resolve, edits, depth, banner);
     // Part headers too: Content-Description, filename and name parameters (RFC 2183, 2231).
     const block = rewriteHeaderBlock(src, child, change, resolve);
     if (block !== null) edits.push({ start: child.start, end: child.headerEnd, text: block });
@@ -67,7 +68,7 @@ export function rewriteBody(src: Source, node: MimeNode, resolve: AddressResolve
   }
   if (node.children.length) return {};
   const kind = textKind(node);
-  if (kind) return rewriteTextPart(src, node, kind, resolve, edits);
+  if (kind) return rewriteTextPart(src, node, kind, resolve, edits, takesBanner(banner, node) ? banner!.text : null);
   if (node.contentType.value.startsWith("message/")) return rewriteEncodedMessage(src, node, resolve, edits, depth + 1);
   return {};
 }
@@ -91,9 +92,9 @@ function replaceByKind(text: string, kind: TextKind, resolve: AddressResolver): 
   return kind === "calendar" ? replaceInCalendar(text, resolve) : replaceAddresses(text, resolve, { html: kind === "html" });
 }
 
-function rewriteTextPart(src: Source, node: MimeNode, kind: TextKind, resolve: AddressResolver, edits: Edit[]): ContentChange {
+function rewriteTextPart(src: Source, node: MimeNode, kind: TextKind, resolve: AddressResolver, edits: Edit[], banner: string | null): ContentChange {
   // Quoted-printable is decoded straight from the message's bytes, keeping where each line is.
-  const qp = node.encoding === "quoted-printable" && kind !== "calendar" ? decodeQuotedPrintableLines(bytesOf(src, node.bodyStart, node.end)) : null;
+  const qp = node.encoding === "quoted-printable" && kind !== "calendar" && !banner ? decodeQuotedPrintableLines(bytesOf(src, node.bodyStart, node.end)) : null;
   const bytes = qp ? qp.binary : decodeTransfer(src.slice(node.bodyStart, node.end), node.encoding);
   const charset = detectCharset(node, bytes, kind === "html");
   if (qp && ASCII_TRANSPARENT.test(charset)) {
@@ -103,22 +104,23 @@ function rewriteTextPart(src: Source, node: MimeNode, kind: TextKind, resolve: A
   const body = src.slice(node.bodyStart, node.end);
   let newBytes: string;
   let relabel = false;
-  if (ASCII_TRANSPARENT.test(charset)) {
+  if (ASCII_TRANSPARENT.test(charset) && !banner) {
     // Work on the bytes themselves: addresses are ASCII, so every other byte stays as it was.
     newBytes = replaceByKind(bytes, kind, resolve);
     if (newBytes === bytes) return {};
   } else {
     const text = decodeCharset(bytes, charset);
     const next = replaceByKind(text, kind, resolve);
-    if (next !== text) {
-      const encoded = encodeCharset(next, charset);
+    // A label that does not match the bytes (ASCII text marked utf-16) hides nothing from a
+    // reader who looks at the bytes: scan those as well (and leave such a part without banner).
+    const raw = next === text ? replaceByKind(bytes, kind, resolve) : bytes;
+    if (raw !== bytes) newBytes = raw;
+    else if (next === text && !banner) return {};
+    else {
+      const shown = banner ? withBanner(next, kind === "html", banner) : next;
+      const encoded = encodeCharset(shown, charset);
       relabel = encoded === null;
-      newBytes = encoded ?? encodeCharset(next, "utf-8")!;
-    } else {
-      // A label that does not match the bytes (ASCII text marked utf-16) hides nothing from a
-      // reader who looks at the bytes: scan those as well.
-      newBytes = replaceByKind(bytes, kind, resolve);
-      if (newBytes === bytes) return {};
+      newBytes = encoded ?? encodeCharset(shown, "utf-8")!;
     }
   }
   const { text, encoding } = encodeTransfer(newBytes.replace(/\r?\n/g, "\r\n"), node.encoding);
