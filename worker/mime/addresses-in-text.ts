@@ -187,6 +187,11 @@ function delta(edits: Shifted[], where: (e: Shifted) => boolean): number {
 
 const BLOCK_TAG = /<\/?(p|div|br|hr|li|ul|ol|tr|td|th|table|tbody|thead|h[1-6]|blockquote|pre|section|article|header|footer|body|html|head|title)\b/iy;
 
+/** [a-zA-Z/!]: what may follow "<" in a tag. */
+function startsTag(code: number): boolean {
+  return ((code | 0x20) >= 0x61 && (code | 0x20) <= 0x7a) || code === 0x2f || code === 0x21;
+}
+
 /** Scans the text a browser would show (tags and comments removed) and maps hits back. */
 function acrossTagEdits(html: string, resolve: AddressResolver): Edit[] {
   // Tags as /<!--[\s\S]*?-->|<[a-zA-Z/!][^<>]*>/g would find them, by indexOf: the regular
@@ -210,7 +215,7 @@ function acrossTagEdits(html: string, resolve: AddressResolver): Edit[] {
       if (commentEnd !== -1 && commentEnd < p + 4) commentEnd = html.indexOf("-->", p + 4);
       if (commentEnd >= 0) end = commentEnd + 3;
     }
-    if (end < 0 && /[a-zA-Z/!]/.test(html[p + 1] ?? "")) {
+    if (end < 0 && startsTag(html.charCodeAt(p + 1))) {
       if (nextGt !== -1 && nextGt <= p) nextGt = html.indexOf(">", p + 1);
       if (nextLt !== -1 && nextLt <= p) nextLt = html.indexOf("<", p + 1);
       if (nextGt >= 0 && (nextLt < 0 || nextGt < nextLt)) end = nextGt + 1;

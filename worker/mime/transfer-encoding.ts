@@ -47,85 +47,99 @@ export interface QuotedPrintableLines {
 }
 
 /**
- * One pass instead of three regular-expression passes over the whole body. Same result as,
- * in order: trailing white space before a line end removed (rule 3), "=" + line end removed
- * (rule 5, soft breaks — so "= " + CRLF is one too), then "=XX" with two hex digits decoded
- * (rule 1); anything else, a lone "=" included, is kept as it was.
+ * RFC 2045 §6.7 decoding with each encoded line's place noted (see QuotedPrintableLines), as
+ * the rules read in order: trailing white space before a line end removed (rule 3), "=" + line
+ * end removed (rule 5, soft breaks — so "= " + CRLF is one too), then "=XX" with two hex digits
+ * decoded (rule 1); anything else, a lone "=" included, is kept as it was. One pass: lines are
+ * found with the native byte search; an escape split by a soft break ("=4=" CRLF "1" is "A",
+ * as naive encoders write it) is finished on the next line, and that break is no boundary.
  */
 export function decodeQuotedPrintableLines(text: Uint8Array): QuotedPrintableLines {
   const n = text.length;
-  // Pass 1: white space before line ends and soft breaks removed; segment boundaries noted.
-  const joined = new Uint8Array(n);
-  const bounds: number[] = []; // per segment: encoded start, encoded end, joined start, joined end
-  let j = 0;
-  let lineStart = 0;
-  let joinedStart = 0;
-  let i = 0;
-  while (i < n) {
-    const c = text[i];
-    if (c > 0x3d || (c > 0x20 && c < 0x3d && c !== 0x0d)) {
-      joined[j++] = c;
-      i++;
-      continue;
-    }
-    // White space, "=", CR, LF or another control character: look past any white space.
-    let k = c === 0x3d ? i + 1 : i;
-    while (k < n && (text[k] === 0x20 || text[k] === 0x09)) k++;
-    let lineEnd = k >= n ? 0 : text[k] === 0x0a ? 1 : text[k] === 0x0d && k + 1 < n && text[k + 1] === 0x0a ? 2 : 0;
-    if (c === 0x3d && !lineEnd && k === i + 1 && text[k] === 0x0d) {
-      // "=" CR, white space, LF: rule 3 drops the white space first, which makes CR LF.
-      let q = k + 1;
-      while (q < n && (text[q] === 0x20 || text[q] === 0x09)) q++;
-      if (q > k + 1 && q < n && text[q] === 0x0a) lineEnd = q + 1 - k;
-    }
-    if (c === 0x3d && lineEnd) {
-      // A soft break. "=4=" CRLF "1" decodes to "A": a break just after "=" or "=X" is no boundary.
-      if (!(j >= 1 && joined[j - 1] === 0x3d) && !(j >= 2 && joined[j - 2] === 0x3d)) {
-        bounds.push(lineStart, i, joinedStart, j);
-        lineStart = k + lineEnd;
-        joinedStart = j;
-      }
-      i = k + lineEnd;
-    } else if (c === 0x3d || (k > i && !lineEnd)) {
-      // "=" that starts no soft break, or white space that ends no line: kept.
-      const stop = c === 0x3d ? i + 1 : k;
-      while (i < stop) joined[j++] = text[i++];
-    } else if (lineEnd) {
-      // A hard break, after white space that is dropped (k > i) or none.
-      bounds.push(lineStart, i, joinedStart, j);
-      for (let w = 0; w < lineEnd; w++) joined[j++] = text[k + w];
-      i = k + lineEnd;
-      lineStart = i;
-      joinedStart = j;
-    } else {
-      joined[j++] = c;
-      i++;
-    }
-  }
-  bounds.push(lineStart, n, joinedStart, j);
-  // Pass 2: escapes, segment by segment (none straddles a boundary), copying hard breaks.
-  const out = new Uint8Array(j);
+  const out = new Uint8Array(n);
   const lines: number[] = [];
   let o = 0;
-  for (let k = 0; k < bounds.length; k += 4) {
-    const from = bounds[k + 2];
-    const to = bounds[k + 3];
-    const decStart = o;
-    for (let p = from; p < to; ) {
-      const c = joined[p];
-      if (c === 0x3d && p + 2 < to && HEX_VALUE[joined[p + 1]] >= 0 && HEX_VALUE[joined[p + 2]] >= 0) {
-        out[o++] = (HEX_VALUE[joined[p + 1]] << 4) | HEX_VALUE[joined[p + 2]];
+  let segmentStart = 0;
+  let decodedStart = 0;
+  // An escape open at a soft break: "=" (1) or "=" and one hex digit (2, the digit in `digit`).
+  let pending = 0;
+  let digit = 0;
+  const flush = () => {
+    if (pending) out[o++] = 0x3d;
+    if (pending === 2) out[o++] = digit;
+    pending = 0;
+  };
+  for (let i = 0; i < n; ) {
+    const lf = text.indexOf(0x0a, i);
+    // The last line ends no line: nothing is stripped, and a final "=" is no soft break.
+    const { end, crlf } = lf < 0 ? { end: n, crlf: false } : lineText(text, i, lf);
+    const soft = lf >= 0 && end > i && text[end - 1] === 0x3d;
+    const stop = soft ? end - 1 : end;
+    let p = i;
+    while (pending && p < stop) {
+      const c = text[p];
+      if (HEX_VALUE[c] < 0) flush(); // not an escape after all: "=" (and its digit) as written; c is read below
+      else if (pending === 1) {
+        digit = c;
+        pending = 2;
+        p++;
+      } else {
+        out[o++] = (HEX_VALUE[digit] << 4) | HEX_VALUE[c];
+        pending = 0;
+        p++;
+      }
+    }
+    while (p < stop) {
+      const c = text[p];
+      if (c !== 0x3d) {
+        out[o++] = c;
+        p++;
+      } else if (p + 2 < stop && HEX_VALUE[text[p + 1]] >= 0 && HEX_VALUE[text[p + 2]] >= 0) {
+        out[o++] = (HEX_VALUE[text[p + 1]] << 4) | HEX_VALUE[text[p + 2]];
         p += 3;
+      } else if (soft && p + 2 >= stop && (p + 1 === stop || HEX_VALUE[text[p + 1]] >= 0)) {
+        pending = stop - p;
+        digit = text[p + 1];
+        p = stop;
       } else {
         out[o++] = c;
         p++;
       }
     }
-    lines.push(bounds[k], bounds[k + 1], decStart, o);
-    const breakEnd = k + 6 < bounds.length ? bounds[k + 6] : j;
-    for (let p = to; p < breakEnd; p++) out[o++] = joined[p];
+    if (lf < 0) break;
+    i = lf + 1;
+    if (pending && soft) continue; // no segment boundary inside an escape
+    flush(); // an escape never spans a hard line break
+    lines.push(segmentStart, stop, decodedStart, o);
+    if (!soft) {
+      if (crlf) out[o++] = 0x0d;
+      out[o++] = 0x0a;
+    }
+    segmentStart = i;
+    decodedStart = o;
   }
+  flush();
+  lines.push(segmentStart, n, decodedStart, o);
   return { binary: bytesToBinary(out.subarray(0, o)), lines };
+}
+
+const isSpace = (b: number) => b === 0x20 || b === 0x09;
+
+/**
+ * Where a line's text ends once its line end and the white space before it are taken off, and
+ * whether the line end is CR LF. CR LF: white space before the CR goes too. CR, white space, LF:
+ * only the white space after the CR goes (which is what makes the CR LF); the rest stays.
+ */
+function lineText(text: Uint8Array, start: number, lf: number): { end: number; crlf: boolean } {
+  let end = lf;
+  while (end > start && isSpace(text[end - 1])) end--;
+  if (end > start && text[end - 1] === 0x0d) {
+    const onlyCr = end === lf;
+    end--;
+    if (onlyCr) while (end > start && isSpace(text[end - 1])) end--;
+    return { end, crlf: true };
+  }
+  return { end, crlf: false };
 }
 
 const HEX_VALUE = new Int8Array(256).fill(-1);
