@@ -12,7 +12,7 @@ import worker from "../../../worker/index";
 import { HANAKO, PUBLIC, STAFF_ONE, setUpConversation } from "../../helpers/cases";
 import { resetDatabase } from "../../helpers/factories";
 import { fakeEmail } from "../../helpers/fake-email";
-import { authenticated } from "../../helpers/relay";
+import { authenticated, outbox } from "../../helpers/relay";
 
 function counting(db: D1Database): { db: D1Database; trips: () => number } {
   let trips = 0;
@@ -76,5 +76,27 @@ describe("D1 round trips", () => {
     const { alias } = await setUpConversation();
     const reply = authenticated(`From: ${STAFF_ONE}\r\nTo: <${alias}>\r\nSubject: Re\r\nMessage-ID: <rt3@example.net>\r\n\r\nok\r\n`, STAFF_ONE);
     expect(await tripsFor(STAFF_ONE, alias, reply)).toEqual({ smtp: 2, after: 1 });
+  });
+
+  it("two first messages of one new contact at once: a loser's whole batch rolls back, its retry names the stored aliases", async () => {
+    await setUpConversation();
+    const raw = (id: string) => `From: New <new@example.com>\r\nTo: ${PUBLIC}\r\nSubject: s\r\nMessage-ID: <${id}@example.com>\r\n\r\nhi\r\n`;
+    const deliver = async (id: string) => {
+      const message = fakeEmail({ from: "new@example.com", to: PUBLIC, raw: raw(id) });
+      const ctx = createExecutionContext();
+      await worker.email(message, env, ctx);
+      await waitOnExecutionContext(ctx);
+      expect(message.rejectedWith).toBeNull();
+    };
+    const results = await Promise.allSettled([deliver("race1"), deliver("race2")]);
+    expect(results.some((r) => r.status === "fulfilled")).toBe(true);
+    // What the sending MTA does after a temporary failure: deliver again.
+    for (const [i, r] of results.entries()) if (r.status === "rejected") await deliver(`race${i + 1}`);
+    const copies = (await outbox()).filter((o) => o.kind === "relay" && o.envelopeFrom.startsWith("r-"));
+    expect(copies).toHaveLength(6);
+    const stored = new Set(((await env.DB.prepare("SELECT local_part || '@' || domain AS a FROM reverse_aliases").all<{ a: string }>()).results).map((r) => r.a));
+    for (const copy of copies) expect(stored.has(copy.envelopeFrom)).toBe(true);
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM contacts").first()).toEqual({ n: 2 });
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM messages WHERE direction = 'inbound'").first()).toEqual({ n: 2 + 2 * 2 });
   });
 });
