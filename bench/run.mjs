@@ -7,7 +7,7 @@
  * Writes bench/RESULTS.md. Timing lives here, never in the test suite.
  */
 import { execFileSync } from "node:child_process";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
@@ -25,6 +25,10 @@ if (process.argv[2] === "--memory") {
   process.exit(0);
 }
 
+// wrangler (dev, and the workers test pool) wants the UI's assets directory: a fresh clone has none yet.
+if (!existsSync(path.join(here, "..", "web", "dist"))) {
+  execFileSync(path.join(here, "..", "node_modules", ".bin", "vite"), ["build", "--config", "web/vite.config.ts", "--logLevel", "warn"], { cwd: path.join(here, ".."), stdio: "inherit" });
+}
 await build({ entryPoints: [path.join(here, "core.ts")], bundle: true, platform: "node", format: "esm", outfile: path.join(work, "core.mjs"), logLevel: "warning" });
 const core = await import(path.join(work, "core.mjs"));
 const { default: PostalMime } = await import("postal-mime");
