@@ -4,6 +4,7 @@
  */
 import type { PolicyAddressRow } from "../../db/queries/relay";
 import type { Keyring } from "../crypto/sealed";
+import { withoutSubaddress } from "../mime/addresses-in-text";
 
 export const REFUSED_SENDER = "550 5.7.1 The sender is not accepted at this address";
 /**
@@ -25,10 +26,10 @@ export function patternIndex(ring: Keyring, pattern: string): Promise<string> {
   return ring.index(`sender-rule:${normalizePattern(pattern)}`);
 }
 
-/** The patterns a sender address can match: itself and "@" + its domain. */
+/** The patterns a sender address can match: itself, itself without a +tag (RFC 5233), "@" + its domain. */
 export function patternsFor(address: string): string[] {
   const at = address.lastIndexOf("@");
-  return at > 0 ? [address, address.slice(at)] : [];
+  return at > 0 ? [...new Set([address, withoutSubaddress(address), address.slice(at)])] : [];
 }
 
 /** "YYYY-MM" of a time, in UTC: the month usage is counted in. */

@@ -74,6 +74,8 @@ describe("inbound policies", () => {
       const { id } = await makeAddress({ recipients: [STAFF_ONE] });
       expect((await api("POST", `/api/addresses/${id}/sender-rules`, { kind: "block", pattern: "Hanako.Yamada@Example.com" })).status).toBe(201);
       expect((await inject({ from: HANAKO, to: PUBLIC, raw: mail(HANAKO, "s1") })).rejected).toBe(REFUSED_SENDER);
+      const tagged = "hanako.yamada+news@example.com";
+      expect((await inject({ from: tagged, to: PUBLIC, raw: mail(tagged, "s1b") })).rejected).toBe(REFUSED_SENDER);
       expect((await inject({ from: "jiro@example.com", to: PUBLIC, raw: mail("jiro@example.com", "s2") })).rejected).toBeNull();
       expect((await api("POST", `/api/addresses/${id}/sender-rules`, { kind: "block", pattern: "@spam.example" })).status).toBe(201);
       expect((await inject({ from: "x@spam.example", to: PUBLIC, raw: mail("x@spam.example", "s3") })).rejected).toBe(REFUSED_SENDER);
