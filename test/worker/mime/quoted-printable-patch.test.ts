@@ -8,7 +8,7 @@ import { describe, expect, it } from "vitest";
 import { replaceAddresses } from "../../../worker/mime/addresses-in-text";
 import { binaryToBytes } from "../../../worker/mime/bytes";
 import { rewriteMessageText } from "../../../worker/mime/rewrite-body";
-import { decodeQuotedPrintable, decodeQuotedPrintableLines } from "../../../worker/mime/transfer-encoding";
+import { decodeQuotedPrintable, decodeQuotedPrintableLines, encodeQuotedPrintable } from "../../../worker/mime/transfer-encoding";
 
 const CONTACT = "hanako.yamada@example.com";
 const ALIAS = "r-alias@relay.example.jp";
@@ -81,6 +81,20 @@ describe("rewriting a quoted-printable part", () => {
     const body = `hanako.yamada=4=\r\n0example.com and more\r\n`;
     const decoded = decodeQuotedPrintable(bodyOf(rewriteMessageText(message("text/plain", body), resolve)));
     expect(decoded).toBe(`${ALIAS} and more\r\n`);
+  });
+
+  it("decodes to exactly what a full decode and replace gives, on generated HTML and both kinds of encoder", () => {
+    const unit = fc.constantFrom("<b>", "</b>", "<p>", "<span\r\nclass=x>", "<!-- c -->", "\r\n", " ", "word", "caf\u00c3\u00a9", CONTACT, "hanako.yamada", "@", "&#64;", "example.com", "mailto:", "=");
+    fc.assert(
+      fc.property(fc.array(unit, { maxLength: 60 }), fc.integer({ min: 4, max: 80 }), fc.boolean(), (units, width, naive) => {
+        const text = units.join("");
+        // A careful encoder, or a naive one that splits escapes across soft breaks.
+        const body = naive ? text.replace(/[=\x80-\xff]/g, (c) => `=${c.charCodeAt(0).toString(16).toUpperCase().padStart(2, "0")}`).replace(new RegExp(`.{${width}}`, "g"), "$&=\r\n") : encodeQuotedPrintable(text);
+        const out = bodyOf(rewriteMessageText(message("text/html", body), resolve));
+        expect(decodeQuotedPrintable(out)).toBe(replaceAddresses(decodeQuotedPrintable(body), resolve, { html: true }));
+      }),
+      { numRuns: 1000 },
+    );
   });
 
   it("a part without any address is left untouched", () => {
