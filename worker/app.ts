@@ -10,6 +10,7 @@ import type { AppEnv } from "./routes/app-env";
 import { outboxRoutes } from "./routes/outbox";
 import { recipientRoutes } from "./routes/recipients";
 import { webhookRecipientRoutes } from "./routes/webhook-recipients";
+import { senderRuleRoutes } from "./routes/sender-rules";
 import { verify } from "./routes/verify";
 import { identify } from "./routes/identity";
 import { session, authCallback } from "./routes/session";
@@ -50,6 +51,7 @@ app.route("/api/addresses", addresses);
 // Webhook recipients first: their POST takes {kind: "webhook"} bodies and passes the rest on.
 app.route("/api/addresses/:id/recipients", webhookRecipientRoutes);
 app.route("/api/addresses/:id/recipients", recipientRoutes);
+app.route("/api/addresses/:id/sender-rules", senderRuleRoutes);
 app.route("/api/outbox", outboxRoutes);
 app.route("/verify", verify);
 app.route("/api/session", session);

@@ -2,10 +2,12 @@
  * The cron (every few minutes): failed deliveries are retried with backoff, and nothing is kept
  * longer than its retention window. Messages (with their
  * stored bodies and queued mail, by cascade) go after their public address's retention days;
- * notices, confirmations and sign-in mail after 30 days; expired sessions and links at once.
+ * notices, confirmations and sign-in mail after 30 days; expired sessions and links at once;
+ * reverse aliases idle longer than their public address's `alias_idle_days`.
  */
 import { and, isNull, lt, sql } from "drizzle-orm";
 import { createDb } from "../db/client";
+import { purgeIdleAliases } from "../db/queries/deletion";
 import { messages, outbox, pendingSubmissions, sessions, signInLinks } from "../db/schema";
 import { keyring } from "./crypto/sealed";
 import { getConfig, type Env } from "./env";
@@ -39,4 +41,6 @@ export async function purgeExpired(env: Env, now = Date.now()): Promise<void> {
     db.delete(signInLinks).where(lt(signInLinks.expiresAt, now)),
     db.delete(pendingSubmissions).where(lt(pendingSubmissions.expiresAt, now)),
   ]);
+  const config = getConfig(env);
+  await purgeIdleAliases(db, await keyring(config.dataKey, config.dataKeyId), now);
 }

@@ -3,7 +3,7 @@
  * aliases, messages and queued mail; before the rows go, a keyed hash of each alias is kept so
  * later mail to it is refused as "no longer exists" — and nothing else is kept.
  */
-import { eq, inArray, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Keyring } from "../../worker/crypto/sealed";
 import type { Db } from "../client";
@@ -48,4 +48,30 @@ export async function deleteRecipient(db: Db, ring: Keyring, recipientId: string
     statements.push(db.delete(contacts).where(sql`${inArray(contacts.id, ids)} and not exists (select 1 from ${reverseAliases} where ${reverseAliases.contactId} = ${contacts.id})`));
   }
   await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+}
+
+const DAY = 24 * 60 * 60 * 1000;
+
+/**
+ * Reverse aliases unused for longer than their public address's `alias_idle_days` go, with
+ * their messages (cascade) — tombstoned like any deleted alias, so later mail to one is refused
+ * as "no longer exists". Contacts left without any alias go too: their sealed address has no
+ * conversation left to serve. At most `limit` aliases per run; the cron comes back.
+ */
+export async function purgeIdleAliases(db: Db, ring: Keyring, now: number, limit = 500): Promise<number> {
+  const idleFor = sql`${reverseAliases.lastUsedAt} < ${now} - ${publicAddresses.aliasIdleDays} * ${DAY}`;
+  const idle = await db
+    .select({ id: reverseAliases.id, localPart: reverseAliases.localPart, contactId: reverseAliases.contactId })
+    .from(reverseAliases)
+    .innerJoin(publicAddresses, eq(publicAddresses.id, reverseAliases.publicAddressId))
+    .where(and(isNotNull(publicAddresses.aliasIdleDays), idleFor))
+    .limit(limit);
+  if (!idle.length) return 0;
+  const statements: BatchItem<"sqlite">[] = await tombstones(db, ring, idle.map((a) => a.localPart));
+  for (const ids of chunk(idle.map((a) => a.id), 90)) statements.push(db.delete(reverseAliases).where(inArray(reverseAliases.id, ids)));
+  for (const ids of chunk([...new Set(idle.map((a) => a.contactId))], 90)) {
+    statements.push(db.delete(contacts).where(sql`${inArray(contacts.id, ids)} and not exists (select 1 from ${reverseAliases} where ${reverseAliases.contactId} = ${contacts.id})`));
+  }
+  await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
+  return idle.length;
 }

@@ -2,10 +2,10 @@
  * The relay's reads and writes, shaped as few D1 round trips as possible: each function is one
  * `db.batch` (atomic, one round trip).
  */
-import { and, eq, inArray, sql, type AnyColumn, type SQL } from "drizzle-orm";
+import { and, eq, getTableColumns, inArray, sql, type AnyColumn, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Db } from "../client";
-import { contacts, deletedAliases, messageBodies, messages, outbox, publicAddresses, recipients, reverseAliases } from "../schema";
+import { accounts, contacts, deletedAliases, messageBodies, messages, outbox, plans, publicAddresses, recipients, reverseAliases, senderRules, usage } from "../schema";
 import { chunk, rowsPerInsert } from "./chunks";
 
 export type PublicAddressRow = typeof publicAddresses.$inferSelect;
@@ -74,61 +74,82 @@ function threadQuery(db: Db, paId: SQL, relayIds: string[]) {
     .where(and(eq(messages.publicAddressId, paId), inArray(messages.relayMessageId, relayIds)));
 }
 
-/** Everything a forward needs, in one round trip. */
-export async function loadForwardState(db: Db, address: string, contactHashes: string[], relayIds: string[]) {
+/** The public address with what its policies need: the plan's monthly cap, this month's count, whether an allow list exists. */
+export type PolicyAddressRow = PublicAddressRow & { monthlyMessages: number | null; usedThisMonth: number | null; hasAllowRule: number };
+
+function publicAddressQuery(db: Db, address: string, month: string) {
+  return db
+    .select({
+      ...getTableColumns(publicAddresses),
+      monthlyMessages: as<number | null>(plans.monthlyMessages, "plan_monthly"),
+      usedThisMonth: as<number | null>(usage.messages, "used_month"),
+      hasAllowRule: sql<number>`exists (select 1 from ${senderRules} where ${senderRules.publicAddressId} = ${publicAddresses.id} and ${senderRules.kind} = 'allow')`.as("has_allow"),
+    })
+    .from(publicAddresses)
+    .innerJoin(accounts, eq(accounts.id, publicAddresses.accountId))
+    .leftJoin(plans, eq(plans.id, accounts.plan))
+    .leftJoin(usage, and(eq(usage.accountId, publicAddresses.accountId), eq(usage.month, month)))
+    .where(eq(publicAddresses.address, address));
+}
+
+/**
+ * Everything a forward needs, in one round trip: the public address with its plan, usage and
+ * the sender rules matching this sender, its recipients, the contacts and aliases already
+ * known, and the thread rows of relay IDs the message refers to.
+ */
+export async function loadForwardState(db: Db, address: string, contactHashes: string[], relayIds: string[], policy: { month: string; ruleHashes: string[] }) {
   const paId = publicAddressIdOf(address);
   const hashChunks = chunk(contactHashes, 90);
   const idChunks = chunk(relayIds, 90);
   const statements: BatchItem<"sqlite">[] = [
-    db.select().from(publicAddresses).where(eq(publicAddresses.address, address)),
+    publicAddressQuery(db, address, policy.month),
     db.select().from(recipients).where(eq(recipients.publicAddressId, paId)),
+    db
+      .select({ kind: senderRules.kind, patternHash: senderRules.patternHash })
+      .from(senderRules)
+      .where(and(eq(senderRules.publicAddressId, paId), inArray(senderRules.patternHash, policy.ruleHashes.length ? policy.ruleHashes.slice(0, 90) : [""]))),
     ...hashChunks.map((h) => contactAliasQuery(db, paId, h)),
     ...idChunks.map((ids) => threadQuery(db, paId, ids)),
   ];
   const results = (await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[][];
-  const [pa, rcpts, ...rest] = results;
+  const [pa, rcpts, rules, ...rest] = results;
   return {
-    publicAddress: (pa[0] as PublicAddressRow | undefined) ?? null,
+    publicAddress: (pa[0] as PolicyAddressRow | undefined) ?? null,
     recipients: rcpts as RecipientRow[],
+    senderRules: rules as { kind: "allow" | "block"; patternHash: string }[],
     contactAliases: rest.slice(0, hashChunks.length).flat() as ContactAliasRow[],
     threads: rest.slice(hashChunks.length).flat() as ThreadRow[],
   };
 }
 
-/**
- * Inserts new contacts and aliases (ignoring ones a concurrent message created first) and
- * reads back what is now stored, so every copy names an alias that really exists.
- */
-export async function upsertContactsAndAliases(db: Db, publicAddressId: string, newContacts: NewContact[], newAliases: NewAlias[], hashes: string[]): Promise<ContactAliasRow[]> {
-  const statements: BatchItem<"sqlite">[] = [];
-  for (const rows of chunk(newContacts, rowsPerInsert(5))) statements.push(db.insert(contacts).values(rows).onConflictDoNothing());
-  for (const rows of chunk(newAliases, rowsPerInsert(6))) {
-    // If a concurrent message created the same contact first, this insert fails its foreign
-    // key, the batch rolls back and the handler throws: the sending MTA retries, and the retry
-    // finds the stored contact.
-    statements.push(db.insert(reverseAliases).values(rows).onConflictDoNothing());
-  }
-  const reads = chunk(hashes, 90).map((h) => contactAliasQuery(db, sql`${publicAddressId}`, h));
-  const results = (await db.batch([...statements, ...reads] as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[][];
-  return results.slice(statements.length).flat() as ContactAliasRow[];
-}
-
 export interface Records {
+  /** New contacts and aliases: plain inserts, so one a concurrent message created first fails the whole batch. */
+  contacts?: NewContact[];
+  aliases?: NewAlias[];
   messages?: NewMessage[];
   bodies?: NewBody[];
   outbox?: NewOutbox[];
   touchAliasIds?: string[];
+  /** Count one relayed message for the account's month, unless the outbox key `unlessQueued` is already stored (a retry). */
+  usage?: { accountId: string; month: string; unlessQueued: string };
 }
 
 /**
- * Records message rows and their bodies and queues outbound mail, atomically. Rows have
- * deterministic ids and idempotency keys, so a retried delivery of the same message inserts
- * nothing; the ids of the outbox rows really inserted are returned — send only those.
+ * Creates contacts and aliases, records message rows and their bodies, counts usage and queues
+ * outbound mail — atomically, in one round trip (D1 has no interactive transactions; a batch is
+ * one). Message and outbox rows have deterministic ids and idempotency keys, so a retried
+ * delivery of the same message inserts and counts nothing; the ids of the outbox rows really
+ * inserted are returned — send only those. A contact or alias that a concurrent message created
+ * first fails the batch and rolls it back: the handler throws, the sending MTA retries, and the
+ * retry reads the stored rows — so every copy names an alias that really exists.
  */
 export async function recordAndQueue(db: Db, records: Records): Promise<Set<string>> {
   const statements: BatchItem<"sqlite">[] = [];
+  for (const rows of chunk(records.contacts ?? [], rowsPerInsert(5))) statements.push(db.insert(contacts).values(rows));
+  for (const rows of chunk(records.aliases ?? [], rowsPerInsert(6))) statements.push(db.insert(reverseAliases).values(rows));
   for (const rows of chunk(records.messages ?? [], rowsPerInsert(8))) statements.push(db.insert(messages).values(rows).onConflictDoNothing());
   for (const row of records.bodies ?? []) statements.push(db.insert(messageBodies).values(row).onConflictDoNothing());
+  if (records.usage) statements.push(countUsage(db, records.usage));
   const firstOutbox = statements.length;
   for (const row of records.outbox ?? []) statements.push(db.insert(outbox).values(row).onConflictDoNothing().returning({ id: outbox.id }));
   const outboxCount = statements.length - firstOutbox;
@@ -136,6 +157,15 @@ export async function recordAndQueue(db: Db, records: Records): Promise<Set<stri
   if (!statements.length) return new Set();
   const results = (await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[];
   return new Set((results.slice(firstOutbox, firstOutbox + outboxCount) as { id: string }[][]).flat().map((r) => r.id));
+}
+
+/** +1 for the month; runs before the outbox rows go in, whose key tells a first delivery (1) from a retry (0). */
+function countUsage(db: Db, u: NonNullable<Records["usage"]>) {
+  const first = sql<number>`(case when exists (select 1 from ${outbox} where ${outbox.idempotencyKey} = ${u.unlessQueued}) then 0 else 1 end)`;
+  return db
+    .insert(usage)
+    .values({ accountId: u.accountId, month: u.month, messages: first })
+    .onConflictDoUpdate({ target: [usage.accountId, usage.month], set: { messages: sql`${usage.messages} + excluded.messages` } });
 }
 
 export interface ReplyMain {

@@ -3,7 +3,8 @@
  * address in From, Reply-To, To and Cc becomes a contact with its own reverse alias for each
  * recipient, so reply-all works and nothing reveals a real address.
  */
-import { loadForwardState, recordAndQueue, upsertContactsAndAliases, type ContactAliasRow, type ThreadRow, type NewAlias, type NewBody, type NewContact, type NewMessage, type NewOutbox, type PublicAddressRow, type RecipientRow } from "../../db/queries/relay";
+import { loadForwardState, recordAndQueue, type ContactAliasRow, type ThreadRow, type NewAlias, type NewBody, type NewContact, type NewMessage, type NewOutbox, type PublicAddressRow, type RecipientRow } from "../../db/queries/relay";
+import { capRefusal, patternIndex, patternsFor, senderRefusal, usageMonth } from "./sender-policy";
 import { mintAliasLocalPart, randomToken } from "../crypto/tokens";
 import { sealRaw, sendQueued, type QueuedMail } from "../mail/deliver";
 import { replaceAddresses, withoutSubaddress, type AddressResolver } from "../mime/addresses-in-text";
@@ -45,16 +46,22 @@ export async function forwardToRecipients(ctx: RelayContext, mail: InboundMail, 
   const refs = [...messageIds(headerValue(fields, "in-reply-to")), ...messageIds(headerValue(fields, "references"))];
   const ownRefs = refs.filter((id) => relayDomains.has(idDomain(id)));
 
-  const state = await loadForwardState(ctx.db, publicAddress, [...new Set(hashes)], ownRefs);
+  const senderPatterns = [...new Set([from ? normalizeAddress(from.address) : "", mail.envelopeFrom].filter(Boolean).flatMap(patternsFor))];
+  const senderHashes = await Promise.all(senderPatterns.map((p) => patternIndex(ctx.ring, p)));
+  const month = usageMonth(Date.now());
+
+  const state = await loadForwardState(ctx.db, publicAddress, [...new Set(hashes)], ownRefs, { month, ruleHashes: senderHashes });
   if (!state.publicAddress) return reject("550 5.1.1 No such address here");
   if (state.publicAddress.status !== "active") return reject("550 5.2.1 This address is not accepting mail at the moment");
+  const refusal = senderRefusal(state.publicAddress, state.senderRules, new Set(senderHashes)) ?? capRefusal(state.publicAddress);
+  if (refusal) return reject(refusal);
   // Mailboxes get a rewritten copy; webhook recipients the same view as signed JSON (webhook-copy.ts).
   const active = state.recipients.filter((r) => r.verifiedAt !== null);
   if (!active.length) return reject("550 5.2.1 This address has no active recipients");
   const pa = state.publicAddress;
   const aliasDomain = ctx.config.aliasDomain || pa.domain;
 
-  const rows = await ensureAliases(ctx, pa, active, participants, hashes, state.contactAliases, aliasDomain);
+  const { rows, newContacts, newAliases } = await planAliases(ctx, pa, active, participants, hashes, state.contactAliases, aliasDomain);
   const recipientEmails = await Promise.all(active.map((r) => ctx.ring.open(r.emailEnc)));
   const originalId = messageIds(headerValue(fields, "message-id"))[0];
   const relayId = await relayMessageId(ctx.ring, originalId, pa.domain);
@@ -113,6 +120,7 @@ export async function forwardToRecipients(ctx: RelayContext, mail: InboundMail, 
         thread,
       },
       resolve,
+      { banner: pa.noticeBanner },
     );
     const outboxId = randomToken();
     outboxRows.push({
@@ -128,7 +136,17 @@ export async function forwardToRecipients(ctx: RelayContext, mail: InboundMail, 
     });
     queued.push({ id: outboxId, from: senderAlias, to: recipientEmails[i], raw });
   }
-  const inserted = await recordAndQueue(ctx.db, { messages: messageRows, bodies, outbox: outboxRows, touchAliasIds: [...new Set(messageRows.map((m) => m.aliasId))] });
+  // Only webhooks that cannot sign (no secret): nobody can be given the message.
+  if (!outboxRows.length) return reject("550 5.2.1 This address has no active recipients");
+  const inserted = await recordAndQueue(ctx.db, {
+    contacts: newContacts,
+    aliases: newAliases,
+    messages: messageRows,
+    bodies,
+    outbox: outboxRows,
+    touchAliasIds: [...new Set(messageRows.map((m) => m.aliasId))],
+    usage: { accountId: pa.accountId, month, unlessQueued: outboxRows[0].idempotencyKey },
+  });
   ctx.waitUntil(sendQueued(ctx.db, ctx.mailer, queued.filter((q) => inserted.has(q.id))));
   if (hooks.length) ctx.waitUntil(sendWebhooks(ctx, hooks.filter((h) => inserted.has(h.id))));
   return { kind: "relayed", copies: queued.length + hooks.length, messageIds: messageRows.map((m) => m.id) };
@@ -151,11 +169,15 @@ function collectParticipants(fields: HeaderField[], from: Mailbox, isRelayAddres
   return out;
 }
 
-/** Creates the contacts and reverse aliases that do not exist yet; returns what is stored. */
-async function ensureAliases(ctx: RelayContext, pa: PublicAddressRow, active: RecipientRow[], participants: Participant[], hashes: string[], existing: ContactAliasRow[], aliasDomain: string): Promise<ContactAliasRow[]> {
+/**
+ * The contacts and reverse aliases that do not exist yet, minted here and inserted with the
+ * message records (one round trip); returns them with the stored ones, as every copy will name them.
+ */
+async function planAliases(ctx: RelayContext, pa: PublicAddressRow, active: RecipientRow[], participants: Participant[], hashes: string[], existing: ContactAliasRow[], aliasDomain: string) {
   const contactIdByHash = new Map(existing.map((r) => [r.emailHash, r.contactId]));
   const newContacts: NewContact[] = [];
   const newAliases: NewAlias[] = [];
+  const rows = [...existing];
   const seenHashes = new Set<string>();
   for (const [i, participant] of participants.entries()) {
     const hash = hashes[i];
@@ -165,15 +187,17 @@ async function ensureAliases(ctx: RelayContext, pa: PublicAddressRow, active: Re
     if (!contactId) {
       contactId = randomToken();
       contactIdByHash.set(hash, contactId);
-      newContacts.push({ id: contactId, publicAddressId: pa.id, emailHash: hash, emailEnc: await ctx.ring.seal(participant.key), nameEnc: scrubDisplayName(participant.name) ? await ctx.ring.seal(scrubDisplayName(participant.name)) : null });
+      const name = scrubDisplayName(participant.name);
+      newContacts.push({ id: contactId, publicAddressId: pa.id, emailHash: hash, emailEnc: await ctx.ring.seal(participant.key), nameEnc: name ? await ctx.ring.seal(name) : null });
     }
     for (const recipient of active) {
       if (existing.some((r) => r.contactId === contactId && r.recipientId === recipient.id)) continue;
-      newAliases.push({ id: randomToken(), localPart: await mintAliasLocalPart(ctx.ring), domain: aliasDomain, publicAddressId: pa.id, recipientId: recipient.id, contactId });
+      const alias = { id: randomToken(), localPart: await mintAliasLocalPart(ctx.ring), domain: aliasDomain, publicAddressId: pa.id, recipientId: recipient.id, contactId };
+      newAliases.push(alias);
+      rows.push({ contactId, emailHash: hash, aliasId: alias.id, recipientId: recipient.id, localPart: alias.localPart, domain: alias.domain });
     }
   }
-  if (!newContacts.length && !newAliases.length) return existing;
-  return upsertContactsAndAliases(ctx.db, pa.id, newContacts, newAliases, [...seenHashes]);
+  return { rows, newContacts, newAliases };
 }
 
 /** address (lowercased) → this recipient's reverse alias for it. */

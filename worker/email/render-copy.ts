@@ -23,9 +23,10 @@ export interface CopyHeaders {
   thread: string[];
 }
 
-export function renderCopy(message: ParsedMessage, headers: CopyHeaders, resolve: AddressResolver): Uint8Array {
+/** `banner`: the public address's notice line, added on top of the message text (forward copies only). */
+export function renderCopy(message: ParsedMessage, headers: CopyHeaders, resolve: AddressResolver, options: { banner?: string | null } = {}): Uint8Array {
   const edits: Edit[] = [];
-  const change = rewriteBody(message.src, message.root, resolve, edits);
+  const change = rewriteBody(message.src, message.root, resolve, edits, 0, options.banner ? { text: options.banner, done: new Set() } : undefined);
   const block = [
     formatHeader("From", headers.from),
     formatHeader("To", formatAddressList(headers.to)),

@@ -72,7 +72,9 @@ export async function relayReply(ctx: RelayContext, mail: InboundMail, localPart
     return reject(`550 5.7.26 Reply refused: the sender could not be authenticated (${verdict.reason})`);
   }
 
-  const threads = messageDomain === pa.domain ? state.threads : await reloadThreads(ctx, refs, pa.domain, localPart, otherLocalParts);
+  // With ALIAS_DOMAIN set, the public address (whose domain keys relay IDs) was unknown at the
+  // first read: only a reply that refers to earlier mail needs a second one.
+  const threads = messageDomain === pa.domain || !refs.length ? state.threads : await reloadThreads(ctx, refs, pa.domain, localPart, otherLocalParts);
   const contactEmail = await ctx.ring.open(m.contactEmailEnc);
   const contactName = m.contactNameEnc ? await ctx.ring.open(m.contactNameEnc) : "";
   const bound = new Map<string, { email: string; name: string; contactId: string }>([[alias.localPart, { email: contactEmail, name: contactName, contactId: m.contactId }]]);

@@ -4,7 +4,7 @@
  * that change are re-encoded — in their own transfer encoding, with CRLF line ends and, where
  * an encoder exists, their own charset. Everything else is copied byte for byte.
  */
-import { replaceAddresses, replaceInCalendar, type AddressResolver } from "./addresses-in-text";
+import { replaceAddresses, replaceAddressesTracked, replaceInCalendar, type AddressResolver, type TrackedReplacement } from "./addresses-in-text";
 import { formatMailbox, parseAddressList } from "./address";
 import { decodeCharset, encodeCharset } from "./charset";
 import { decodeEncodedWords, encodeWords, hasEncodedWords } from "./encoded-words";
@@ -14,9 +14,10 @@ import { applyEdits, type Edit } from "./edits";
 import { parseMime, type MimeNode } from "./mime-tree";
 
 export type { Edit } from "./edits";
-import type { Source } from "./source";
+import { bytesOf, type Source } from "./source";
+import { takesBanner, withBanner, type Banner } from "./banner";
 import { decodeTransfer, detectCharset } from "./part-text";
-import { encodeBase64, encodeQuotedPrintable } from "./transfer-encoding";
+import { decodeQuotedPrintableLines, encodeBase64, encodeQuotedPrintable } from "./transfer-encoding";
 
 /** New values for a part's own Content-Type / Content-Transfer-Encoding fields. */
 export interface ContentChange {
@@ -45,7 +46,7 @@ function textKind(node: MimeNode): TextKind | null {
  * Rewrites `node`'s body, pushing edits. Returns the changes the node's own header block
  * needs; the caller applies them (the top-level block is rebuilt by the direction's policy).
  */
-export function rewriteBody(src: Source, node: MimeNode, resolve: AddressResolver, edits: Edit[], depth = 0): ContentChange {
+export function rewriteBody(src: Source, node: MimeNode, resolve: AddressResolver, edits: Edit[], depth = 0, banner?: Banner): ContentChange {
   if (node.opaque) {
     const body = src.slice(node.bodyStart, node.end);
     const next = replaceAddresses(body, resolve);
@@ -53,7 +54,7 @@ export function rewriteBody(src: Source, node: MimeNode, resolve: AddressResolve
     return {};
   }
   for (const child of node.children) {
-    const change = rewriteBody(src, child, resolve, edits, depth);
+    const change = rewriteBody(src, child, resolve, edits, depth, banner);
     // Part headers too: Content-Description, filename and name parameters (RFC 2183, 2231).
     const block = rewriteHeaderBlock(src, child, change, resolve);
     if (block !== null) edits.push({ start: child.start, end: child.headerEnd, text: block });
@@ -67,7 +68,7 @@ export function rewriteBody(src: Source, node: MimeNode, resolve: AddressResolve
   }
   if (node.children.length) return {};
   const kind = textKind(node);
-  if (kind) return rewriteTextPart(src, node, kind, resolve, edits);
+  if (kind) return rewriteTextPart(src, node, kind, resolve, edits, takesBanner(banner, node) ? banner!.text : null);
   if (node.contentType.value.startsWith("message/")) return rewriteEncodedMessage(src, node, resolve, edits, depth + 1);
   return {};
 }
@@ -91,28 +92,35 @@ function replaceByKind(text: string, kind: TextKind, resolve: AddressResolver): 
   return kind === "calendar" ? replaceInCalendar(text, resolve) : replaceAddresses(text, resolve, { html: kind === "html" });
 }
 
-function rewriteTextPart(src: Source, node: MimeNode, kind: TextKind, resolve: AddressResolver, edits: Edit[]): ContentChange {
-  const body = src.slice(node.bodyStart, node.end);
-  const bytes = decodeTransfer(body, node.encoding);
+function rewriteTextPart(src: Source, node: MimeNode, kind: TextKind, resolve: AddressResolver, edits: Edit[], banner: string | null): ContentChange {
+  // Quoted-printable is decoded straight from the message's bytes, keeping where each line is.
+  const qp = node.encoding === "quoted-printable" && kind !== "calendar" && !banner ? decodeQuotedPrintableLines(bytesOf(src, node.bodyStart, node.end)) : null;
+  const bytes = qp ? qp.binary : decodeTransfer(src.slice(node.bodyStart, node.end), node.encoding);
   const charset = detectCharset(node, bytes, kind === "html");
+  if (qp && ASCII_TRANSPARENT.test(charset)) {
+    patchQuotedPrintable(node, qp.lines, replaceAddressesTracked(bytes, resolve, { html: kind === "html" }), edits);
+    return {};
+  }
+  const body = src.slice(node.bodyStart, node.end);
   let newBytes: string;
   let relabel = false;
-  if (ASCII_TRANSPARENT.test(charset)) {
+  if (ASCII_TRANSPARENT.test(charset) && !banner) {
     // Work on the bytes themselves: addresses are ASCII, so every other byte stays as it was.
     newBytes = replaceByKind(bytes, kind, resolve);
     if (newBytes === bytes) return {};
   } else {
     const text = decodeCharset(bytes, charset);
     const next = replaceByKind(text, kind, resolve);
-    if (next !== text) {
-      const encoded = encodeCharset(next, charset);
+    // A label that does not match the bytes (ASCII text marked utf-16) hides nothing from a
+    // reader who looks at the bytes: scan those as well (and leave such a part without banner).
+    const raw = next === text ? replaceByKind(bytes, kind, resolve) : bytes;
+    if (raw !== bytes) newBytes = raw;
+    else if (next === text && !banner) return {};
+    else {
+      const shown = banner ? withBanner(next, kind === "html", banner) : next;
+      const encoded = encodeCharset(shown, charset);
       relabel = encoded === null;
-      newBytes = encoded ?? encodeCharset(next, "utf-8")!;
-    } else {
-      // A label that does not match the bytes (ASCII text marked utf-16) hides nothing from a
-      // reader who looks at the bytes: scan those as well.
-      newBytes = replaceByKind(bytes, kind, resolve);
-      if (newBytes === bytes) return {};
+      newBytes = encoded ?? encodeCharset(shown, "utf-8")!;
     }
   }
   const { text, encoding } = encodeTransfer(newBytes.replace(/\r?\n/g, "\r\n"), node.encoding);
@@ -121,6 +129,30 @@ function rewriteTextPart(src: Source, node: MimeNode, kind: TextKind, resolve: A
   if (relabel) change.contentType = withCharset(node, "UTF-8");
   if (encoding !== node.encoding) change.encoding = encoding;
   return change;
+}
+
+/**
+ * A quoted-printable part in an ASCII-compatible charset: only the encoded lines that hold a
+ * change are re-encoded (RFC 2045 §6.7: hard and, mostly, soft lines decode on their own — see
+ * decodeQuotedPrintableLines), every other byte is kept. A 100 KB newsletter with one address
+ * re-encodes a line or two, not 100 KB. A soft break after the last changed line stays where it
+ * was: the new text ends with a whole character or escape, and its lines stay ≤ 76.
+ */
+function patchQuotedPrintable(node: MimeNode, lines: number[], replaced: TrackedReplacement, edits: Edit[]): void {
+  // Per segment: encoded start, encoded end, decoded start, decoded end (ends before the break).
+  let line = 0;
+  for (let c = 0; c < replaced.changed.length; ) {
+    while (lines[line + 3] < replaced.changed[c][0]) line += 4; // the line where the change starts
+    const first = line;
+    // Take in every change that starts before the group's last line ends.
+    while (c < replaced.changed.length && replaced.changed[c][0] <= lines[line + 3]) {
+      while (lines[line + 3] < replaced.changed[c][1]) line += 4;
+      c++;
+    }
+    const text = replaced.text.slice(replaced.toOutput(lines[first + 2]), replaced.toOutput(lines[line + 3]));
+    edits.push({ start: node.bodyStart + lines[first], end: node.bodyStart + lines[line + 1], text: encodeQuotedPrintable(text) });
+    line += 4;
+  }
 }
 
 /** message/rfc822 sent base64 or quoted-printable: decode, rewrite the inner message, re-encode. */

@@ -4,7 +4,7 @@
  * and turns only the ranges it is asked for into strings, so a 25 MiB attachment is never
  * converted, decoded or copied before the final render.
  */
-import { bytesToBinary } from "./bytes";
+import { binaryToBytes, bytesToBinary } from "./bytes";
 
 export interface Source {
   readonly length: number;
@@ -44,11 +44,29 @@ export class ByteSource implements Source {
   }
 }
 
+/** The bytes in [start, end): a view for a ByteSource, no string made. */
+export function bytesOf(src: Source, start: number, end: number): Uint8Array {
+  return src instanceof ByteSource ? src.bytes.subarray(start, end) : binaryToBytes(src.slice(start, end));
+}
+
 /**
  * True when no line ends in a bare LF (RFC 5322 §2.3). A bare CR inside a line is left alone:
- * it ends no line for any parser the relay or a client uses.
+ * it ends no line for any parser the relay or a client uses. Read four bytes at a time: a word
+ * holds an LF only if (x ^ 0x0a0a0a0a) has a zero byte (the "has zero byte" bit trick), so the
+ * 25 MiB of base64 lines cost a quarter of the steps of one `indexOf` call per line.
  */
 export function isCrlf(bytes: Uint8Array): boolean {
-  for (let i = bytes.indexOf(0x0a); i >= 0; i = bytes.indexOf(0x0a, i + 1)) if (i === 0 || bytes[i - 1] !== 0x0d) return false;
+  const n = bytes.length;
+  const bareLf = (k: number) => bytes[k] === 0x0a && (k === 0 || bytes[k - 1] !== 0x0d);
+  const head = Math.min(n, (4 - (bytes.byteOffset & 3)) & 3);
+  for (let k = 0; k < head; k++) if (bareLf(k)) return false;
+  const words = new Uint32Array(bytes.buffer, bytes.byteOffset + head, (n - head) >> 2);
+  for (let w = 0; w < words.length; w++) {
+    const x = words[w] ^ 0x0a0a0a0a;
+    if (((x - 0x01010101) & ~x & 0x80808080) === 0) continue;
+    const k = head + w * 4;
+    if (bareLf(k) || bareLf(k + 1) || bareLf(k + 2) || bareLf(k + 3)) return false;
+  }
+  for (let k = head + words.length * 4; k < n; k++) if (bareLf(k)) return false;
   return true;
 }

@@ -63,9 +63,13 @@ const patchSchema = z.strictObject({
   displayName: singleLine(100).optional(),
   status: z.enum(["active", "disabled"]).optional(),
   retentionDays: z.number().int().min(1).max(3650).optional(),
+  /** One line on top of every forwarded copy; null removes it. */
+  noticeBanner: singleLine(200).refine((v) => v.trim().length > 0, "must not be empty (null removes the banner)").nullable().optional(),
+  /** Reverse aliases unused this many days are purged by the cron; null keeps them. */
+  aliasIdleDays: z.number().int().min(1).max(3650).nullable().optional(),
 });
 
-/** Rename, disable (mail is then refused with a clear reason) or change the retention window. */
+/** Rename, disable (mail is then refused with a clear reason), change the retention window, the notice banner or the idle-alias purge. */
 addresses.patch("/:id", async (c) => {
   const { accountId } = requireAdmin(c);
   const body = await readJson(c, patchSchema);

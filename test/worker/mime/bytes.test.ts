@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { binaryToBytes, bytesToBinary } from "../../../worker/mime/bytes";
+import { isCrlf } from "../../../worker/mime/source";
 
 describe("binary strings", () => {
   it("map every byte value to the same char code and back (0x80–0x9F included)", () => {
@@ -8,5 +9,28 @@ describe("binary strings", () => {
     expect([...binary].map((c) => c.charCodeAt(0))).toEqual([...all]);
     expect(binaryToBytes(binary)).toEqual(all);
     expect(bytesToBinary(new TextEncoder().encode("plain ascii"))).toBe("plain ascii");
+  });
+});
+
+describe("line ends", () => {
+  it("a bare LF is found at every position and buffer alignment, a CRLF or bare CR is not one", () => {
+    const base = new TextEncoder().encode("ab\r\ncd\r\nef\rgh\r\nij\r\n".repeat(3));
+    const backing = new Uint8Array(base.length + 8);
+    for (let offset = 0; offset < 4; offset++) {
+      const view = backing.subarray(offset, offset + base.length);
+      view.set(base);
+      expect(isCrlf(view)).toBe(true);
+      for (let at = 0; at < base.length; at++) {
+        if (base[at] !== 0x0d) continue;
+        view.set(base);
+        view[at] = 0x41; // "…A\n": the LF after it is now bare
+        expect(isCrlf(view), `offset ${offset}, byte ${at}`).toBe(base[at + 1] !== 0x0a);
+      }
+      view.set(base);
+      view[0] = 0x0a;
+      expect(isCrlf(view)).toBe(false);
+    }
+    expect(isCrlf(new Uint8Array(0))).toBe(true);
+    expect(isCrlf(Uint8Array.of(0x0a))).toBe(false);
   });
 });

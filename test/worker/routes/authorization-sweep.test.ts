@@ -52,6 +52,9 @@ const POLICY: Record<string, Policy> = {
   "GET /api/addresses/:id/forms/:formId/embed": "member",
   "GET /api/forms": "member",
   "POST /api/addresses/:id/recipients/:rid/webhook-secret": "admin",
+  "GET /api/addresses/:id/sender-rules": "admin",
+  "POST /api/addresses/:id/sender-rules": "admin",
+  "DELETE /api/addresses/:id/sender-rules/:ruleId": "admin",
   "GET /api/addresses/:id/sender": "admin",
   "PUT /api/addresses/:id/sender": "admin",
   "DELETE /api/addresses/:id/sender": "admin",
@@ -76,6 +79,7 @@ const BODY: Record<string, unknown> = {
   "PUT /api/addresses/:id/recipients": { emails: ["intruder@example.org"] },
   "POST /api/addresses/:id/recipients/:rid/keys": { label: "intruder" },
   "POST /api/addresses/:id/forms": { name: "intruder" },
+  "POST /api/addresses/:id/sender-rules": { kind: "block", pattern: "@example.com" },
   "PUT /api/addresses/:id/sender": { mailer: "smtp", smtp: { host: "mail.intruder.example", port: 587, username: "u", password: "p" } },
 };
 
@@ -117,6 +121,7 @@ async function world(): Promise<World> {
   const key = await (await api("POST", `/api/addresses/${address.id}/recipients/${recipient.id}/keys`, { label: "epro" }, ownerA)).json();
   const form = await (await api("POST", `/api/addresses/${address.id}/forms`, { name: "Inquiry" }, ownerA)).json();
   const domain = await (await api("POST", "/api/domains", { name: "sakura.example.org" }, ownerA)).json();
+  const rule = await (await api("POST", `/api/addresses/${address.id}/sender-rules`, { kind: "block", pattern: "@spam.example" }, ownerA)).json();
   const users = await (await api("GET", "/api/users", undefined, ownerA)).json();
   const memberUser = users.find((u: { email: string }) => u.email === "member@a.example.org");
 
@@ -129,7 +134,7 @@ async function world(): Promise<World> {
   const keyB = await (await api("POST", `/api/addresses/${addressB.id}/recipients/${recipientB.id}/keys`, { label: "b" }, ownerB)).json();
 
   return {
-    ids: { accountId: a.id, id: address.id, rid: recipient.id, keyId: key.id, formId: form.id, domainId: domain.id, userId: memberUser.id, conversation: conversation.id },
+    ids: { accountId: a.id, id: address.id, rid: recipient.id, keyId: key.id, formId: form.id, domainId: domain.id, ruleId: rule.id, userId: memberUser.id, conversation: conversation.id },
     ownerA,
     adminA,
     memberA,
@@ -153,7 +158,7 @@ async function call(route: string, ids: Record<string, string>, headers: Headers
 
 /** What account A looks like through its owner's eyes: must be the same after every refusal. */
 async function snapshotA(w: World): Promise<string> {
-  const parts = await Promise.all(["/api/addresses", `/api/addresses/${w.ids.id}/recipients`, `/api/addresses/${w.ids.id}/sender`, "/api/users", "/api/domains", "/api/account"].map(async (p) => JSON.stringify(await (await api("GET", p, undefined, w.ownerA)).json())));
+  const parts = await Promise.all(["/api/addresses", `/api/addresses/${w.ids.id}/recipients`, `/api/addresses/${w.ids.id}/sender`, `/api/addresses/${w.ids.id}/sender-rules`, "/api/users", "/api/domains", "/api/account"].map(async (p) => JSON.stringify(await (await api("GET", p, undefined, w.ownerA)).json())));
   const conversation = JSON.stringify(await (await api("GET", `/api/conversations/${w.ids.conversation}`, undefined, w.memberA)).json());
   return [...parts, conversation].join("\n").replace(/"lastCheckedAt":\d+/g, "").replace(/"readAt":\d+/g, "")
     // Reading the conversation for the snapshot itself marks it read.
