@@ -1,7 +1,7 @@
 /** The HTTP side: middleware, one error shape, and one sub-app per resource. */
 import { Hono } from "hono";
 import { createDb } from "../db/client";
-import { keyring } from "./crypto/sealed";
+import { keyringFor, logUnreadable, SealedValueError } from "./crypto/sealed";
 import { ConfigError, getConfig } from "./env";
 import { ApiError, errorBody } from "./errors";
 import { mailerFor } from "./mail/choose-mailer";
@@ -15,6 +15,7 @@ import { session, authCallback } from "./routes/session";
 import { conversations } from "./routes/conversations";
 import { formAdmin, formPosts } from "./routes/forms";
 import { auditCsv, auditRoutes } from "./routes/audit";
+import { keyRoutes } from "./routes/keys";
 
 export const app = new Hono<AppEnv>();
 
@@ -22,7 +23,7 @@ app.use("*", async (c, next) => {
   const config = getConfig(c.env);
   c.set("config", config);
   c.set("db", createDb(c.env.DB));
-  c.set("ring", await keyring(config.dataKey, config.dataKeyId));
+  c.set("ring", await keyringFor(config));
   c.set("mailer", mailerFor(config, c.env));
   await next();
 });
@@ -51,6 +52,7 @@ app.route("/api/addresses/:id/forms", formAdmin);
 app.route("/f", formPosts);
 app.get("/api/audit.csv", auditCsv);
 app.route("/api/audit", auditRoutes);
+app.route("/api/keys", keyRoutes);
 
 app.notFound((c) => c.json(errorBody("not_found", "No such route"), 404));
 
@@ -59,6 +61,10 @@ app.onError((error, c) => {
   if (error instanceof ConfigError) {
     console.error(JSON.stringify({ event: "config_error", message: error.message }));
     return c.json(errorBody("misconfigured", "The relay is not configured correctly; see its logs"), 500);
+  }
+  if (error instanceof SealedValueError) {
+    logUnreadable(`${c.req.method} ${c.req.routePath}`, error);
+    return c.json(errorBody("key_unavailable", "Stored data is sealed under a key this relay does not have; see its logs"), 500);
   }
   // Unknown errors: log the type only (messages may quote input), answer generically.
   console.error(JSON.stringify({ event: "unhandled", type: error.name }));

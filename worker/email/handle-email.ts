@@ -8,7 +8,7 @@
  * sending server keeps the message and retries (nothing is accepted and then lost).
  */
 import { createDb } from "../../db/client";
-import { keyring } from "../crypto/sealed";
+import { keyringFor, logUnreadable } from "../crypto/sealed";
 import { isGenuineAlias } from "../crypto/tokens";
 import { getConfig, type Env } from "../env";
 import { mailerFor } from "../mail/choose-mailer";
@@ -26,13 +26,18 @@ export async function handleEmail(message: ForwardableEmailMessage, env: Env, ct
   const config = getConfig(env);
   const relay: RelayContext = {
     db: createDb(env.DB),
-    ring: await keyring(config.dataKey, config.dataKeyId),
+    ring: await keyringFor(config),
     config,
     mailer: mailerFor(config, env),
     waitUntil: (p) => ctx.waitUntil(p),
     limits: { alias: env.RL_ALIAS },
   };
-  const verdict = await relayMessage(relay, message);
+  const verdict = await relayMessage(relay, message).catch((error) => {
+    // An old key removed too early: say so in the log, then fail the delivery so the sending
+    // server keeps the message and retries (the key can be put back in DATA_KEYS_OLD).
+    logUnreadable("email", error);
+    throw error;
+  });
   if (verdict.kind === "rejected") {
     message.setReject(verdict.reason);
     // Log the reason only: never an address (issue 9, logs).
