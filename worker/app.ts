@@ -16,6 +16,7 @@ import { conversations } from "./routes/conversations";
 import { formAdmin, formPosts } from "./routes/forms";
 import { auditCsv, auditRoutes } from "./routes/audit";
 import { keyRoutes } from "./routes/keys";
+import { openApiDocument } from "./openapi";
 
 export const app = new Hono<AppEnv>();
 
@@ -53,6 +54,7 @@ app.route("/f", formPosts);
 app.get("/api/audit.csv", auditCsv);
 app.route("/api/audit", auditRoutes);
 app.route("/api/keys", keyRoutes);
+app.get("/api/openapi.json", (c) => c.json(openApiDocument(c.var.config.appUrl)));
 
 app.notFound((c) => c.json(errorBody("not_found", "No such route"), 404));
 

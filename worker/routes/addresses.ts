@@ -10,7 +10,7 @@ import { requireAdmin } from "./identity";
 import { emailField, readJson, singleLine } from "./validate";
 import { record } from "./audit";
 
-const createSchema = z.strictObject({ address: emailField, displayName: singleLine(100).default("") });
+export const createSchema = z.strictObject({ address: emailField, displayName: singleLine(100).default("") });
 
 export const addresses = new Hono<AppEnv>();
 
@@ -55,7 +55,7 @@ addresses.delete("/:id", async (c) => {
   return c.body(null, 204);
 });
 
-const patchSchema = z.strictObject({
+export const patchSchema = z.strictObject({
   displayName: singleLine(100).optional(),
   status: z.enum(["active", "disabled"]).optional(),
   retentionDays: z.number().int().min(1).max(3650).optional(),

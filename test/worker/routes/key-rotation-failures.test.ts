@@ -4,7 +4,7 @@
  */
 import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it, vi } from "vitest";
-import { HANAKO, PUBLIC, STAFF_ONE, STAFF_TWO, setUpConversation } from "../../helpers/cases";
+import { HANAKO, STAFF_ONE, STAFF_TWO, setUpConversation } from "../../helpers/cases";
 import { resetDatabase } from "../../helpers/factories";
 import { api, authenticated } from "../../helpers/relay";
 import { K1, K2, K_WRONG, ROTATED, ROTATING, apiAs, cronAs, injectAs, sealedValues } from "../../helpers/rotation";

@@ -46,7 +46,7 @@ describe("DATA_KEY rotation", () => {
   beforeEach(resetDatabase);
 
   it("covers every *_enc column of db/schema.ts", () => {
-    const inSchema = Object.values(schema)
+    const inSchema = (Object.values(schema) as unknown[])
       .filter((t): t is SQLiteTable => t instanceof SQLiteTable)
       .flatMap((t) => getTableConfig(t).columns.filter((c) => c.name.endsWith("_enc")).map((c) => `${getTableConfig(t).name}.${c.name}`));
     const resealed = SEALED_TABLES.flatMap((t) => Object.values(t.columns).map((c) => `${t.name}.${c.name}`));
