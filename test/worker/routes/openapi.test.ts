@@ -51,7 +51,10 @@ describe("GET /api/openapi.json", () => {
     const routes = appOperations();
     expect(routes.length).toBeGreaterThan(20);
     // The diff names each route: add a line to OPERATIONS in worker/openapi.ts for a "missing" one.
-    expect({ missing: routes.filter((r) => !documented.includes(r)), extra: documented.filter((d) => !routes.includes(d)) }).toEqual({ missing: [], extra: [] });
+    expect(
+      { missing: routes.filter((r) => !documented.includes(r)), extra: documented.filter((d) => !routes.includes(d)) },
+      "missing = app routes without a line in OPERATIONS (worker/openapi.ts); extra = lines for routes the app does not have",
+    ).toEqual({ missing: [], extra: [] });
   });
 
   it("request bodies are the zod schemas the routes validate with (input side)", async () => {
