@@ -59,6 +59,30 @@ describe("old key removed before the re-seal", () => {
   });
 });
 
+describe("unreadable rows do not stall the re-seal", () => {
+  beforeEach(resetDatabase);
+
+  it("rows under an unknown key id are skipped and counted; the rows after them are re-sealed", async () => {
+    const { makeAddress } = await import("../../helpers/factories");
+    const { keyring } = await import("../../../worker/crypto/sealed");
+    const { id } = await makeAddress({ recipients: [] });
+    const k1 = await keyring(K1, "k1");
+    const lost = await keyring(K_WRONG, "kx");
+    const rows = [];
+    // Keys "a…" sort first: without a cursor past them every page would be these same rows.
+    for (let i = 0; i < 12; i++) rows.push(env.DB.prepare("INSERT INTO sender_rules (id, public_address_id, kind, pattern_hash, pattern_enc) VALUES (?, ?, 'block', ?, ?)").bind(`a${i}`, id, `ha${i}`, await lost.seal(`@a${i}.example`)));
+    for (let i = 0; i < 12; i++) rows.push(env.DB.prepare("INSERT INTO sender_rules (id, public_address_id, kind, pattern_hash, pattern_enc) VALUES (?, ?, 'block', ?, ?)").bind(`b${i}`, id, `hb${i}`, await k1.seal(`@b${i}.example`)));
+    await env.DB.batch(rows);
+    const log = captureConsole();
+    const progress = await (await apiAs(ROTATING, "POST", "/api/keys/reseal", { limit: 5 })).json();
+    vi.restoreAllMocks();
+    expect(progress).toMatchObject({ resealed: 5, unreadable: 12, remaining: 12 + 12 - 5 });
+    expect(log.lines().filter((l) => l.event === "sealed_value_unreadable")).toEqual([{ event: "sealed_value_unreadable", where: "reseal", table: "sender_rules", reason: "unknown_key", keyId: "kx", rows: 12 }]);
+    const resealed = await env.DB.prepare("SELECT id FROM sender_rules WHERE pattern_enc LIKE 'k2:%' ORDER BY id").all<{ id: string }>();
+    expect(resealed.results.map((r) => r.id)).toEqual(["b0", "b1", "b10", "b11", "b2"]);
+  });
+});
+
 describe("the index key", () => {
   beforeEach(resetDatabase);
 
