@@ -1,7 +1,7 @@
 /** The HTTP side: middleware, one error shape, and one sub-app per resource. */
 import { Hono } from "hono";
 import { createDb } from "../db/client";
-import { keyring } from "./crypto/sealed";
+import { keyringFor, logUnreadable, SealedValueError } from "./crypto/sealed";
 import { ConfigError, getConfig } from "./env";
 import { ApiError, errorBody } from "./errors";
 import { relayMailer } from "./mail/choose-mailer";
@@ -22,6 +22,8 @@ import { accountRoutes, operatorAccountRoutes, planRoutes } from "./routes/accou
 import { userRoutes } from "./routes/users";
 import { domainRoutes } from "./routes/domains";
 import { senderRoutes } from "./routes/sender";
+import { keyRoutes } from "./routes/keys";
+import { openApiDocument } from "./openapi";
 
 export const app = new Hono<AppEnv>();
 
@@ -29,7 +31,7 @@ app.use("*", async (c, next) => {
   const config = getConfig(c.env);
   c.set("config", config);
   c.set("db", createDb(c.env.DB));
-  c.set("ring", await keyring(config.dataKey, config.dataKeyId));
+  c.set("ring", await keyringFor(config));
   c.set("mailer", relayMailer(config, c.env, c.var.db, c.var.ring));
   await next();
 });
@@ -69,6 +71,8 @@ app.route("/api/users", userRoutes);
 app.route("/api/domains", domainRoutes);
 app.get("/api/audit.csv", auditCsv);
 app.route("/api/audit", auditRoutes);
+app.route("/api/keys", keyRoutes);
+app.get("/api/openapi.json", (c) => c.json(openApiDocument(c.var.config.appUrl)));
 
 app.notFound((c) => c.json(errorBody("not_found", "No such route"), 404));
 
@@ -77,6 +81,10 @@ app.onError((error, c) => {
   if (error instanceof ConfigError) {
     console.error(JSON.stringify({ event: "config_error", message: error.message }));
     return c.json(errorBody("misconfigured", "The relay is not configured correctly; see its logs"), 500);
+  }
+  if (error instanceof SealedValueError) {
+    logUnreadable(`${c.req.method} ${c.req.routePath}`, error);
+    return c.json(errorBody("key_unavailable", "Stored data is sealed under a key this relay does not have; see its logs"), 500);
   }
   // Unknown errors: log the type only (messages may quote input), answer generically.
   console.error(JSON.stringify({ event: "unhandled", type: error.name }));

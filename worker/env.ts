@@ -1,4 +1,5 @@
 /** Bindings and configuration. Vars are strings; getConfig parses them once into typed values. */
+import { parseKeyConfig, type KeyConfig } from "./crypto/key-config";
 
 export interface Env {
   DB: D1Database;
@@ -9,6 +10,10 @@ export interface Env {
   /** Secret: 32+ random bytes, base64; encrypts addresses at rest and keys blind indexes. */
   DATA_KEY?: string;
   DATA_KEY_ID?: string;
+  /** Secret: previous data keys during a rotation, "k1:base64,k0:base64" (opened, never used to seal). */
+  DATA_KEYS_OLD?: string;
+  /** Secret: keys blind indexes and alias tags; unset derives it from DATA_KEY. Required once DATA_KEYS_OLD is set. */
+  INDEX_KEY?: string;
   MAILER?: string;
   APP_URL?: string;
   ALIAS_DOMAIN?: string;
@@ -48,7 +53,7 @@ export interface Env {
 export type MailerName = "outbox" | "cloudflare" | "cloudflare-api" | "mailgun" | "resend" | "postmark" | "sendgrid" | "ses";
 export const MAILERS: MailerName[] = ["outbox", "cloudflare", "cloudflare-api", "mailgun", "resend", "postmark", "sendgrid", "ses"];
 
-export interface Config {
+export interface Config extends KeyConfig {
   mailer: MailerName;
   /** Base URL of the web UI and confirmation links, without a trailing slash. */
   appUrl: string;
@@ -111,6 +116,7 @@ export function getConfig(env: Env): Config {
     dohUrl: env.DOH_URL ?? "https://cloudflare-dns.com/dns-query",
     serviceFrom: env.SERVICE_FROM?.trim() || `no-reply@${serviceDomains[0] ?? hostOf(appUrl)}`,
     turnstileSiteKey: (env.TURNSTILE_SITE_KEY ?? "").trim(),
+    ...parseKeyConfig(env, (message) => new ConfigError(message)),
     access: env.ACCESS_TEAM_DOMAIN && env.ACCESS_AUD ? { teamDomain: env.ACCESS_TEAM_DOMAIN.replace(/^https?:\/\//, "").replace(/\/+$/, ""), audience: env.ACCESS_AUD } : null,
   };
 }

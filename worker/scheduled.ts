@@ -9,11 +9,12 @@ import { and, isNull, lt, sql } from "drizzle-orm";
 import { createDb } from "../db/client";
 import { purgeIdleAliases } from "../db/queries/deletion";
 import { messages, outbox, pendingSubmissions, sessions, signInLinks } from "../db/schema";
-import { keyring } from "./crypto/sealed";
+import { keyringFor } from "./crypto/sealed";
 import { getConfig, type Env } from "./env";
 import { relayMailer } from "./mail/choose-mailer";
 import { retryDue } from "./mail/deliver";
 import { noticePermanentFailures } from "./mail/failure-notice";
+import { cronKeyMaintenance } from "./crypto/rotation";
 
 const DAY = 24 * 60 * 60 * 1000;
 export const SERVICE_MAIL_RETENTION_DAYS = 30;
@@ -22,7 +23,7 @@ export const SERVICE_MAIL_RETENTION_DAYS = 30;
 export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
   const config = getConfig(env);
   const db = createDb(env.DB);
-  const ring = await keyring(config.dataKey, config.dataKeyId);
+  const ring = await keyringFor(config);
   const mailer = relayMailer(config, env, db, ring);
   // Retention first: nothing a delivery problem does may keep data past its window.
   await purgeExpired(env, now);
@@ -30,6 +31,8 @@ export async function runScheduled(env: Env, now = Date.now()): Promise<void> {
   const sends: Promise<unknown>[] = [];
   await noticePermanentFailures(db, ring, mailer, (p) => sends.push(p));
   await Promise.all(sends);
+  // Last, so a rotation problem never holds up retention or delivery.
+  await cronKeyMaintenance(db, ring, config.previousKeys.length > 0);
 }
 
 export async function purgeExpired(env: Env, now = Date.now()): Promise<void> {
@@ -42,5 +45,5 @@ export async function purgeExpired(env: Env, now = Date.now()): Promise<void> {
     db.delete(pendingSubmissions).where(lt(pendingSubmissions.expiresAt, now)),
   ]);
   const config = getConfig(env);
-  await purgeIdleAliases(db, await keyring(config.dataKey, config.dataKeyId), now);
+  await purgeIdleAliases(db, await keyringFor(config), now);
 }

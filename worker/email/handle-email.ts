@@ -8,7 +8,7 @@
  * sending server keeps the message and retries (nothing is accepted and then lost).
  */
 import { createDb } from "../../db/client";
-import { keyring } from "../crypto/sealed";
+import { keyringFor, logUnreadable } from "../crypto/sealed";
 import { isGenuineAlias } from "../crypto/tokens";
 import { getConfig, type Env } from "../env";
 import { relayMailer } from "../mail/choose-mailer";
@@ -25,7 +25,7 @@ import { allowed } from "../rate-limit";
 export async function handleEmail(message: ForwardableEmailMessage, env: Env, ctx: ExecutionContext): Promise<Verdict> {
   const config = getConfig(env);
   const db = createDb(env.DB);
-  const ring = await keyring(config.dataKey, config.dataKeyId);
+  const ring = await keyringFor(config);
   const relay: RelayContext = {
     db,
     ring,
@@ -34,7 +34,12 @@ export async function handleEmail(message: ForwardableEmailMessage, env: Env, ct
     waitUntil: (p) => ctx.waitUntil(p),
     limits: { alias: env.RL_ALIAS },
   };
-  const verdict = await relayMessage(relay, message);
+  const verdict = await relayMessage(relay, message).catch((error) => {
+    // An old key removed too early: say so in the log, then fail the delivery so the sending
+    // server keeps the message and retries (the key can be put back in DATA_KEYS_OLD).
+    logUnreadable("email", error);
+    throw error;
+  });
   if (verdict.kind === "rejected") {
     message.setReject(verdict.reason);
     // Log the reason only: never an address (issue 9, logs).

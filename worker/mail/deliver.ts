@@ -6,7 +6,7 @@
 import { and, desc, eq, lt, lte, or, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { outbox } from "../../db/schema";
-import { toBase64, type Keyring } from "../crypto/sealed";
+import { logUnreadable, SealedValueError, toBase64, type Keyring } from "../crypto/sealed";
 import type { Mailer, SendResult } from "./mailer";
 import { sendWebhookRow } from "./webhook";
 
@@ -104,9 +104,12 @@ export async function deliverRow(db: Db, ring: Keyring, mailer: Mailer, id: stri
     // Webhook rows go to their recipient's HTTPS endpoint, never through a mailer.
     if (row.kind === "webhook") result = await sendWebhookRow(db, ring, row, (sealed) => openRaw(ring, sealed));
     else result = await attempt(mailer, { id: row.id, from: row.envelopeFrom, to: await ring.open(row.envelopeToEnc), raw: await openRaw(ring, row.rawEnc), via: row.via, publicAddressId: row.publicAddressId });
-  } catch {
-    // A row that cannot be read (a rotated key, a corrupted value) fails alone, for good.
-    result = { ok: false, permanent: true, error: "stored message unreadable" };
+  } catch (error) {
+    // A row that cannot be read fails alone. Under a key id no longer configured it is retried
+    // within the window (the old key can still be put back); a corrupted value fails for good.
+    logUnreadable("outbox.retry", error);
+    const missingKey = error instanceof SealedValueError && error.reason === "unknown_key";
+    result = { ok: false, permanent: !missingKey, error: "stored message unreadable" };
   }
   const next = outcome(result, row.attempts, row.createdAt, now);
   await db.update(outbox).set(next).where(eq(outbox.id, row.id));
@@ -162,10 +165,11 @@ export async function readOutbox(db: Db, ring: Keyring, limit = 100) {
   );
 }
 
+/** Sealed raw MIME as "keyId:base64" text; rows written before key ids are bare base64 (still read). */
 export async function sealRaw(ring: Keyring, raw: Uint8Array): Promise<string> {
-  return toBase64(await ring.sealBytes(raw));
+  return ring.sealBytes(raw);
 }
 
 export async function openRaw(ring: Keyring, sealed: string): Promise<Uint8Array> {
-  return ring.openBytes(Uint8Array.from(atob(sealed), (c) => c.charCodeAt(0)));
+  return ring.openBytes(sealed);
 }

@@ -6,7 +6,7 @@
 import { and, eq, isNull, sql } from "drizzle-orm";
 import type { Db } from "../../db/client";
 import { messages, outbox, recipients, reverseAliases } from "../../db/schema";
-import type { Keyring } from "../crypto/sealed";
+import { logUnreadable, SealedValueError, type Keyring } from "../crypto/sealed";
 import { composePlain } from "./compose";
 import type { Mailer } from "./mailer";
 import { queueServiceMail } from "./service-mail";
@@ -24,7 +24,16 @@ export async function noticePermanentFailures(db: Db, ring: Keyring, mailer: Mai
   for (const row of failed) {
     const claimed = await db.update(outbox).set({ notifiedAt: sql`(cast(unixepoch('subsec') * 1000 as integer))` }).where(and(eq(outbox.id, row.id), isNull(outbox.notifiedAt))).returning({ id: outbox.id });
     if (!claimed.length) continue;
-    const to = await ring.open(row.recipientEmailEnc);
+    let to: string;
+    try {
+      to = await ring.open(row.recipientEmailEnc);
+    } catch (error) {
+      if (!(error instanceof SealedValueError)) throw error;
+      // Sealed under a key no longer configured: logged, claim released for when it is back.
+      logUnreadable("failure-notice", error);
+      await db.update(outbox).set({ notifiedAt: null }).where(eq(outbox.id, row.id));
+      continue;
+    }
     const alias = `${row.aliasLocalPart}@${row.aliasDomain}`;
     const raw = composePlain({
       from: { name: "Kakuremino", address: row.from },

@@ -6,7 +6,7 @@
  * duplicate message from sending twice.
  */
 import { createDb } from "../../db/client";
-import { keyring } from "../crypto/sealed";
+import { keyringFor } from "../crypto/sealed";
 import { getConfig, type Env } from "../env";
 import { relayMailer } from "./choose-mailer";
 import { deliverRow } from "./deliver";
@@ -21,7 +21,7 @@ const MAX_DELAY_SECONDS = 12 * 60 * 60;
 export async function deliverBatch(batch: MessageBatch<OutboxJob>, env: Env, now = () => Date.now()): Promise<void> {
   const config = getConfig(env);
   const db = createDb(env.DB);
-  const ring = await keyring(config.dataKey, config.dataKeyId);
+  const ring = await keyringFor(config);
   const mailer = relayMailer(config, env, db, ring);
   for (const message of batch.messages) {
     try {

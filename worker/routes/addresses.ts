@@ -12,7 +12,7 @@ import { record } from "./audit";
 import { assertQuota, OPERATOR_PLAN } from "../../db/queries/plans";
 import { assertDomainUsable } from "./domains";
 
-const createSchema = z.strictObject({ address: emailField, displayName: singleLine(100).default("") });
+export const createSchema = z.strictObject({ address: emailField, displayName: singleLine(100).default("") });
 
 export const addresses = new Hono<AppEnv>();
 
@@ -59,7 +59,7 @@ addresses.delete("/:id", async (c) => {
   return c.body(null, 204);
 });
 
-const patchSchema = z.strictObject({
+export const patchSchema = z.strictObject({
   displayName: singleLine(100).optional(),
   status: z.enum(["active", "disabled"]).optional(),
   retentionDays: z.number().int().min(1).max(3650).optional(),

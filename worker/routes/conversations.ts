@@ -92,7 +92,7 @@ const attachmentSchema = z.strictObject({
   contentBase64: z.string().regex(/^[A-Za-z0-9+/=\s]*$/, "must be base64"),
 });
 
-const sendSchema = z.strictObject({
+export const sendSchema = z.strictObject({
   subject: singleLine(300).optional(),
   text: z.string().min(1).max(200_000),
   html: z.string().max(500_000).optional(),

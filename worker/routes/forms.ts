@@ -45,7 +45,7 @@ async function turnstilePasses(secret: string, token: unknown, ip: string | unde
 export const formAdmin = new Hono<AppEnv>();
 export const formPosts = new Hono<AppEnv>();
 
-const createSchema = z.strictObject({
+export const createSchema = z.strictObject({
   name: singleLine(100).min(1),
   allowedOrigins: z.array(z.string().url()).max(20).default([]),
   thankYouUrl: z.string().url().optional(),
@@ -64,7 +64,7 @@ formAdmin.post("/", async (c) => {
 });
 
 /** A submission after validation: the fixed fields and any custom (survey) fields. */
-const submissionSchema = z.object({
+export const submissionSchema = z.object({
   name: singleLine(100).min(1),
   email: emailField,
   subject: singleLine(200).optional(),

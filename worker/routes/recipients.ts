@@ -12,7 +12,7 @@ import { emailField, readJson } from "./validate";
 import { record } from "./audit";
 import { assertQuota } from "../../db/queries/plans";
 
-const addSchema = z.strictObject({ email: emailField });
+export const addSchema = z.strictObject({ email: emailField });
 
 /** Mounted at /api/addresses/:id/recipients. */
 export const recipientRoutes = new Hono<AppEnv>();
@@ -45,7 +45,7 @@ recipientRoutes.post("/", async (c) => {
   return c.json({ id: await invite(c, pa, email), email, verified: false }, 201);
 });
 
-const rotateSchema = z.strictObject({ emails: z.array(emailField).min(1).max(200) });
+export const rotateSchema = z.strictObject({ emails: z.array(emailField).min(1).max(200) });
 
 /**
  * Rotation (a PTA's new officers in April): the set becomes exactly these addresses — new ones
@@ -101,7 +101,7 @@ recipientRoutes.delete("/:rid", async (c) => {
   return c.body(null, 204);
 });
 
-const keySchema = z.strictObject({ label: z.string().max(100).regex(/^[^\x00-\x1f\x7f]*$/, "must be a single line").default("") });
+export const keySchema = z.strictObject({ label: z.string().max(100).regex(/^[^\x00-\x1f\x7f]*$/, "must be a single line").default("") });
 
 /** A system's API key for one recipient: shown once, stored as a hash, revocable. */
 recipientRoutes.post("/:rid/keys", async (c) => {

@@ -32,7 +32,7 @@ const pattern = z
     return clean;
   });
 
-const createSchema = z.strictObject({ kind: z.enum(["allow", "block"]), pattern });
+export const createRuleSchema = z.strictObject({ kind: z.enum(["allow", "block"]), pattern });
 
 export const senderRuleRoutes = new Hono<AppEnv>();
 
@@ -54,7 +54,7 @@ senderRuleRoutes.get("/", async (c) => {
 
 senderRuleRoutes.post("/", async (c) => {
   const paId = await ownedAddressId(c);
-  const body = await readJson(c, createSchema);
+  const body = await readJson(c, createRuleSchema);
   const { db, ring } = c.var;
   const patternHash = await patternIndex(ring, body.pattern);
   const [row] = await db

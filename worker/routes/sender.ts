@@ -31,7 +31,7 @@ const smtpSchema = z.strictObject({
   password: singleLine(1024).min(1),
 });
 
-const putSchema = z.union([
+export const putSenderSchema = z.union([
   z.strictObject({ mailer: z.literal("smtp"), smtp: smtpSchema }),
   z.strictObject({ mailer: z.enum(MAILERS) }),
 ]);
@@ -59,7 +59,7 @@ senderRoutes.get("/", async (c) => {
 
 senderRoutes.put("/", async (c) => {
   const pa = await ownedAddress(c);
-  const body = await readJson(c, putSchema);
+  const body = await readJson(c, putSenderSchema);
   const choice: SenderChoice = body.mailer === "smtp" ? { mailer: "smtp", smtp: { ...body.smtp, host: body.smtp.host.toLowerCase(), secure: body.smtp.secure ?? body.smtp.port === 465 } } : { mailer: body.mailer };
   try {
     // A provider this relay has no key or binding for would fail every reply: refuse it now.

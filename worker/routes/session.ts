@@ -27,8 +27,10 @@ const INVITE_TTL = 7 * 24 * 60 * 60 * 1000;
 export const session = new Hono<AppEnv>();
 export const authCallback = new Hono<AppEnv>();
 
+export const signInRequestSchema = z.strictObject({ email: emailField });
+
 session.post("/request", async (c) => {
-  const { email } = await readJson(c, z.strictObject({ email: emailField }));
+  const { email } = await readJson(c, signInRequestSchema);
   // Per client address (Cloudflare sets CF-Connecting-IP), whoever is asked for: the answer
   // stays the same for every address.
   const ip = c.req.header("cf-connecting-ip");

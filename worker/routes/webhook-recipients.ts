@@ -21,7 +21,7 @@ import { record } from "./audit";
 import { requireAdmin } from "./identity";
 import { readJson } from "./validate";
 
-const webhookSchema = z.strictObject({ kind: z.literal("webhook"), url: z.string().max(2000) });
+export const webhookSchema = z.strictObject({ kind: z.literal("webhook"), url: z.string().max(2000) });
 
 export const webhookRecipientRoutes = new Hono<AppEnv>();
 

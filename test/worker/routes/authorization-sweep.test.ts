@@ -15,6 +15,7 @@ type Policy = "public" | "correspondent" | "member" | "admin" | "owner" | "opera
 /** The minimum caller per route ("correspondent" = a signed-in recipient or a system's API key). */
 const POLICY: Record<string, Policy> = {
   "POST /api/session/request": "public",
+  "GET /api/openapi.json": "public",
   "POST /api/session/sign-out": "member",
   "GET /api/session/me": "member",
   "DELETE /api/session/me/recipients/:rid": "member",
@@ -61,6 +62,7 @@ const POLICY: Record<string, Policy> = {
   "GET /api/audit": "admin",
   "GET /api/audit.csv": "admin",
   "GET /api/outbox": "operator",
+  "POST /api/keys/reseal": "operator",
 };
 
 /** Valid bodies, so that a refusal below is about who calls, not about the input. */
