@@ -82,13 +82,13 @@ describe("InboxState", () => {
 
 describe("SessionState", () => {
   it("is signed out on 401 without showing an error, signed in otherwise", async () => {
-    const me = { email: "staff.one@example.net", role: "member", addresses: [] };
-    const signedOut = new SessionState({ me: async () => Promise.reject(new ApiFailure(401, "unauthorized", "Sign in first")), requestLink: async () => ({ ok: true }), signOut: async () => undefined });
+    const me = { email: "staff.one@example.net", role: "member" as const, addresses: [] };
+    const signedOut = new SessionState({ me: async () => Promise.reject(new ApiFailure(401, "unauthorized", "Sign in first")), requestLink: async () => ({ ok: true }), signOut: async () => undefined, removeMe: async () => undefined });
     await signedOut.load();
     expect([signedOut.status, signedOut.error]).toEqual(["signed-out", ""]);
     await signedOut.requestLink(" staff.one@example.net ");
     expect(signedOut.linkSent).toBe(true);
-    const signedIn = new SessionState({ me: async () => me, requestLink: async () => ({ ok: true }), signOut: async () => undefined });
+    const signedIn = new SessionState({ me: async () => me, requestLink: async () => ({ ok: true }), signOut: async () => undefined, removeMe: async () => undefined });
     await signedIn.load();
     expect(signedIn.status).toBe("signed-in");
     await signedIn.signOut();

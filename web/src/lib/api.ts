@@ -51,10 +51,16 @@ export interface Thread {
   messages: ThreadMessage[];
 }
 
+export type Role = "owner" | "admin" | "member";
+
 export interface Me {
   email: string;
-  role: string;
+  role: Role;
+  accountId?: string;
+  accountName?: string;
   addresses: { address: string; displayName: string }[];
+  /** The signed-in person's own recipient rows (one per public address they receive). */
+  recipients?: { id: string; address: string; displayName: string }[];
 }
 
 /** A web form and its ready-to-paste embed snippets (GET /api/forms). */
@@ -108,6 +114,100 @@ function upload<T>(path: string, body: unknown, onProgress: (fraction: number) =
   });
 }
 
+export interface Plan {
+  id: string;
+  name: string;
+  maxAddresses: number | null;
+  maxRecipients: number | null;
+  maxDomains: number | null;
+  monthlyMessages: number | null;
+}
+
+export interface Account {
+  id: string;
+  name: string;
+  plan: Plan;
+  usage: { addresses: number; recipients: number; domains: number; messages: number; month: string };
+}
+
+export interface User {
+  id: string;
+  email: string;
+  role: Role;
+  createdAt: number | string;
+}
+
+export interface DnsRecord {
+  type: string;
+  name: string;
+  value: string;
+  priority?: number;
+}
+
+export interface Domain {
+  id: string;
+  name: string;
+  verified: boolean;
+  verifiedAt: number | string | null;
+  lastCheckedAt: number | string | null;
+  records: DnsRecord[];
+}
+
+export interface PublicAddress {
+  id: string;
+  address: string;
+  displayName: string;
+  status: "active" | "disabled";
+  retentionDays: number;
+  noticeBanner: string | null;
+  aliasIdleDays: number | null;
+  recipientCount: number;
+  createdAt: number | string;
+}
+
+export type AddressPatch = Partial<Pick<PublicAddress, "displayName" | "status" | "retentionDays" | "noticeBanner" | "aliasIdleDays">>;
+
+export interface Recipient {
+  id: string;
+  email: string;
+  kind: string;
+  verified: boolean;
+  createdAt: number | string;
+}
+
+export interface WebForm {
+  id: string;
+  name: string;
+  postUrl?: string;
+  allowedOrigins: string[];
+  thankYouUrl?: string | null;
+  confirmSubmitter: boolean;
+}
+
+export type NewForm = { name: string; allowedOrigins: string[]; thankYouUrl?: string; confirmSubmitter: boolean };
+
+/** Snippets to paste into a web page; the keys are whatever the server offers (html, fetch…). */
+export type FormEmbed = Record<string, string>;
+
+export interface SenderRule {
+  id: string;
+  kind: "allow" | "block";
+  pattern: string;
+}
+
+export interface AuditEntry {
+  id: string;
+  actor: string;
+  actorEmail?: string;
+  action: string;
+  target: string;
+  ip: string;
+  createdAt: number | string;
+}
+
+const enc = encodeURIComponent;
+const addressPath = (id: string) => `/api/addresses/${enc(id)}`;
+
 export const api = {
   me: () => request<Me>("GET", "/api/session/me"),
   requestLink: (email: string) => request<{ ok: boolean }>("POST", "/api/session/request", { email }),
@@ -118,6 +218,45 @@ export const api = {
   forms: () => request<FormEmbed[]>("GET", "/api/forms"),
   send: (id: string, body: { subject?: string; text: string; html?: string; attachments: OutgoingAttachment[] }, onProgress: (f: number) => void) =>
     upload<{ id: string; state: string }>(`/api/conversations/${encodeURIComponent(id)}/messages`, body, onProgress),
+  removeMe: (rid: string) => request<void>("DELETE", `/api/session/me/recipients/${enc(rid)}`),
+
+  account: () => request<Account>("GET", "/api/account"),
+  renameAccount: (name: string) => request<Account>("PATCH", "/api/account", { name }),
+  deleteAccount: (confirm: string) => request<void>("DELETE", "/api/account", { confirm }),
+
+  users: () => request<User[]>("GET", "/api/users"),
+  inviteUser: (email: string, role: Role) => request<User>("POST", "/api/users", { email, role }),
+  changeRole: (id: string, role: Role) => request<User>("PATCH", `/api/users/${enc(id)}`, { role }),
+  removeUser: (id: string) => request<void>("DELETE", `/api/users/${enc(id)}`),
+
+  domains: () => request<{ serviceDomains: string[]; domains: Domain[] }>("GET", "/api/domains"),
+  addDomain: (name: string) => request<Domain>("POST", "/api/domains", { name }),
+  verifyDomain: (id: string) => request<Domain>("POST", `/api/domains/${enc(id)}/verify`),
+  deleteDomain: (id: string) => request<void>("DELETE", `/api/domains/${enc(id)}`),
+
+  addresses: () => request<PublicAddress[]>("GET", "/api/addresses"),
+  createAddress: (address: string, displayName: string) => request<PublicAddress>("POST", "/api/addresses", { address, displayName }),
+  updateAddress: (id: string, patch: AddressPatch) => request<PublicAddress>("PATCH", addressPath(id), patch),
+  deleteAddress: (id: string) => request<void>("DELETE", addressPath(id)),
+
+  recipients: (id: string) => request<Recipient[]>("GET", `${addressPath(id)}/recipients`),
+  inviteRecipient: (id: string, email: string) => request<Recipient>("POST", `${addressPath(id)}/recipients`, { email }),
+  rotateRecipients: (id: string, emails: string[]) => request<{ added: number; removed: number; kept: number }>("PUT", `${addressPath(id)}/recipients`, { emails }),
+  removeRecipient: (id: string, rid: string) => request<void>("DELETE", `${addressPath(id)}/recipients/${enc(rid)}`),
+  resendInvitation: (id: string, rid: string) => request<void>("POST", `${addressPath(id)}/recipients/${enc(rid)}/resend`),
+
+  forms: (id: string) => request<WebForm[]>("GET", `${addressPath(id)}/forms`),
+  createForm: (id: string, form: NewForm) => request<WebForm>("POST", `${addressPath(id)}/forms`, form),
+  formEmbed: (id: string, formId: string) => request<FormEmbed>("GET", `${addressPath(id)}/forms/${enc(formId)}/embed`),
+
+  senderRules: (id: string) => request<SenderRule[]>("GET", `${addressPath(id)}/sender-rules`),
+  addSenderRule: (id: string, kind: SenderRule["kind"], pattern: string) => request<SenderRule>("POST", `${addressPath(id)}/sender-rules`, { kind, pattern }),
+  deleteSenderRule: (id: string, ruleId: string) => request<void>("DELETE", `${addressPath(id)}/sender-rules/${enc(ruleId)}`),
+
+  audit: () => request<AuditEntry[]>("GET", "/api/audit"),
 };
+
+/** Where the audit log downloads as CSV (a plain link: the browser sends the cookie). */
+export const AUDIT_CSV_URL = "/api/audit.csv";
 
 export type Api = typeof api;

@@ -1,13 +1,16 @@
 /** Who is signed in, and the sign-in / sign-out actions. */
 import { ApiFailure, api as defaultApi, type Api, type Me } from "../api";
+import { Action } from "./action.svelte";
 
 export class SessionState {
   me = $state<Me | null>(null);
   status = $state<"loading" | "signed-out" | "signed-in">("loading");
   linkSent = $state(false);
   error = $state("");
+  /** "Remove me" on one of my own recipient rows. */
+  readonly leaving = new Action();
 
-  constructor(private api: Pick<Api, "me" | "requestLink" | "signOut"> = defaultApi) {}
+  constructor(private api: Pick<Api, "me" | "requestLink" | "signOut" | "removeMe"> = defaultApi) {}
 
   async load() {
     try {
@@ -27,6 +30,14 @@ export class SessionState {
     } catch (e) {
       this.error = e instanceof Error ? e.message : String(e);
     }
+  }
+
+  /** Self-removal from one public address: my row there (and its conversations) goes. */
+  async removeMe(rid: string): Promise<boolean> {
+    return this.leaving.run(async () => {
+      await this.api.removeMe(rid);
+      this.me = await this.api.me();
+    }, rid);
   }
 
   async signOut() {
