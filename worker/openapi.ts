@@ -100,6 +100,8 @@ export const OPERATIONS: Operation[] = [
   { method: "post", path: "/api/addresses/:id/recipients/:rid/keys", summary: "Create a system API key for one recipient (shown once)", tags: ["recipients"], auth: STAFF, role: "admin", body: keySchema, responses: { 201: "{id, key, label}" } },
   { method: "delete", path: "/api/addresses/:id/recipients/:rid/keys/:keyId", summary: "Revoke an API key", tags: ["recipients"], auth: STAFF, role: "admin", responses: { 204: "Revoked" } },
   { method: "post", path: "/api/addresses/:id/forms", summary: "Create a web form", tags: ["forms"], auth: STAFF, role: "admin", body: createFormSchema, responses: { 201: "The form and its post URL" } },
+  { method: "get", path: "/api/addresses/:id/forms", summary: "The address's web forms", tags: ["forms"], auth: STAFF, role: "admin", responses: { 200: "The forms" } },
+  { method: "delete", path: "/api/addresses/:id/forms/:formId", summary: "Delete a web form (later posts get 404)", tags: ["forms"], auth: STAFF, role: "admin", responses: { 204: "Deleted" } },
   { method: "get", path: "/api/addresses/:id/forms/:formId/embed", summary: "A form's ready-to-paste HTML and fetch() snippets", tags: ["forms"], auth: STAFF, role: "member", responses: { 200: "The form with its snippets" } },
   { method: "get", path: "/api/forms", summary: "Every form the caller may see, with its snippets", tags: ["forms"], auth: STAFF, role: "member", responses: { 200: "The forms" } },
   { method: "get", path: "/api/outbox", summary: "The local sink, newest first (MAILER=outbox only)", tags: ["operator"], auth: "bearer", role: "operator", query: outboxQuery, responses: { 200: "Outbound messages" } },

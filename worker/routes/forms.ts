@@ -52,10 +52,37 @@ export const createSchema = z.strictObject({
   confirmSubmitter: z.boolean().default(true),
 });
 
-formAdmin.post("/", async (c) => {
+/** The public address of the route, if the caller's account holds it. */
+async function ownedAddress(c: Context<AppEnv>) {
   const { accountId } = requireAdmin(c);
   const [pa] = await c.var.db.select().from(publicAddresses).where(and(eq(publicAddresses.id, c.req.param("id")!), eq(publicAddresses.accountId, accountId)));
   if (!pa) throw new ApiError("not_found", "No such public address", 404);
+  return pa;
+}
+
+function presentForm(appUrl: string, form: typeof forms.$inferSelect) {
+  return { id: form.id, name: form.name, postUrl: `${appUrl}/f/${form.id}`, allowedOrigins: JSON.parse(form.allowedOrigins) as string[], thankYouUrl: form.thankYouUrl, confirmSubmitter: form.confirmSubmitter, createdAt: form.createdAt };
+}
+
+formAdmin.get("/", async (c) => {
+  const pa = await ownedAddress(c);
+  const rows = await c.var.db.select().from(forms).where(eq(forms.publicAddressId, pa.id)).orderBy(forms.createdAt);
+  return c.json(rows.map((f) => presentForm(c.var.config.appUrl, f)));
+});
+
+/** Later posts to a deleted form get 404; submissions waiting for confirmation go with it. */
+formAdmin.delete("/:formId", async (c) => {
+  const pa = await ownedAddress(c);
+  const formId = c.req.param("formId");
+  const [form] = await c.var.db.select({ id: forms.id }).from(forms).where(and(eq(forms.id, formId), eq(forms.publicAddressId, pa.id)));
+  if (!form) throw new ApiError("not_found", "No such form", 404);
+  await c.var.db.batch([c.var.db.delete(pendingSubmissions).where(eq(pendingSubmissions.formId, form.id)), c.var.db.delete(forms).where(eq(forms.id, form.id))]);
+  await record(c, "form.delete", form.id);
+  return c.body(null, 204);
+});
+
+formAdmin.post("/", async (c) => {
+  const pa = await ownedAddress(c);
   const body = await readJson(c, createSchema);
   const id = randomToken(10);
   await c.var.db.insert(forms).values({ id, publicAddressId: pa.id, name: body.name, allowedOrigins: JSON.stringify(body.allowedOrigins.map((o) => new URL(o).origin)), thankYouUrl: body.thankYouUrl ?? null, confirmSubmitter: body.confirmSubmitter });

@@ -50,6 +50,8 @@ const POLICY: Record<string, Policy> = {
   "POST /api/addresses/:id/recipients/:rid/keys": "admin",
   "DELETE /api/addresses/:id/recipients/:rid/keys/:keyId": "admin",
   "POST /api/addresses/:id/forms": "admin",
+  "GET /api/addresses/:id/forms": "admin",
+  "DELETE /api/addresses/:id/forms/:formId": "admin",
   "GET /api/addresses/:id/forms/:formId/embed": "member",
   "GET /api/forms": "member",
   "POST /api/addresses/:id/recipients/:rid/webhook-secret": "admin",
@@ -160,7 +162,7 @@ async function call(route: string, ids: Record<string, string>, headers: Headers
 
 /** What account A looks like through its owner's eyes: must be the same after every refusal. */
 async function snapshotA(w: World): Promise<string> {
-  const parts = await Promise.all(["/api/addresses", `/api/addresses/${w.ids.id}/recipients`, `/api/addresses/${w.ids.id}/sender`, `/api/addresses/${w.ids.id}/sender-rules`, "/api/users", "/api/domains", "/api/account"].map(async (p) => JSON.stringify(await (await api("GET", p, undefined, w.ownerA)).json())));
+  const parts = await Promise.all(["/api/addresses", `/api/addresses/${w.ids.id}/recipients`, `/api/addresses/${w.ids.id}/sender`, `/api/addresses/${w.ids.id}/sender-rules`, `/api/addresses/${w.ids.id}/forms`, "/api/users", "/api/domains", "/api/account"].map(async (p) => JSON.stringify(await (await api("GET", p, undefined, w.ownerA)).json())));
   const conversation = JSON.stringify(await (await api("GET", `/api/conversations/${w.ids.conversation}`, undefined, w.memberA)).json());
   return [...parts, conversation].join("\n").replace(/"lastCheckedAt":\d+/g, "").replace(/"readAt":\d+/g, "")
     // Reading the conversation for the snapshot itself marks it read.

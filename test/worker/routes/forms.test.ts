@@ -29,6 +29,24 @@ describe("forms", () => {
     expect((await outbox()).length).toBe(before);
   });
 
+  it("lists an address's forms and deletes one: later posts get 404 and its pending submissions go with it", async () => {
+    const { id } = await makeAddress();
+    const made = await (await api("POST", `/api/addresses/${id}/forms`, { name: "Survey", allowedOrigins: ["https://www.example.com/path"] })).json();
+    const listed = await (await api("GET", `/api/addresses/${id}/forms`)).json();
+    expect(listed).toEqual([{ id: made.id, name: "Survey", postUrl: `http://relay.test/f/${made.id}`, allowedOrigins: ["https://www.example.com"], thankYouUrl: null, confirmSubmitter: true, createdAt: expect.any(Number) }]);
+    const pending = await post(made.id, JSON.stringify({ name: "Yui", email: "yui@example.com", message: "Hi" }), "application/json", "https://www.example.com");
+    expect(pending.status).toBe(202);
+    const { env } = await import("cloudflare:workers");
+    const count = async () => (await env.DB.prepare("SELECT count(*) AS n FROM pending_submissions").first<{ n: number }>())!.n;
+    expect(await count()).toBe(1);
+    expect((await api("DELETE", `/api/addresses/${id}/forms/${made.id}`)).status).toBe(204);
+    expect(await count()).toBe(0);
+    expect(await (await api("GET", `/api/addresses/${id}/forms`)).json()).toEqual([]);
+    expect((await post(made.id, JSON.stringify({ name: "Yui", email: "yui@example.com" }), "application/json", "https://www.example.com")).status).toBe(404);
+    const again = await api("DELETE", `/api/addresses/${id}/forms/${made.id}`);
+    expect([again.status, (await again.json()).error.code]).toEqual([404, "not_found"]);
+  });
+
   it("refuses injection in every single-line field, and honeypot hits", async () => {
     const formId = await makeForm({ confirmSubmitter: false });
     const good = { name: "Yui", email: "yui@example.com", subject: "Hello", message: "Hi" };

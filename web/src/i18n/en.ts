@@ -47,7 +47,6 @@ export const en = {
   loadMore: "Load more",
   errorPrefix: "Something went wrong:",
   close: "Close",
-  forms: "Forms",
   formsIntro: "Paste one of these into your website. Inquiries arrive here as conversations; nobody sees anyone's address.",
   noForms: "No web forms for your addresses yet. The operator creates them.",
   embedHtml: "HTML form",

@@ -48,7 +48,6 @@ export const ja: Messages = {
   loadMore: "さらに読み込む",
   errorPrefix: "エラーが発生しました:",
   close: "閉じる",
-  forms: "フォーム",
   formsIntro: "どちらかをウェブサイトに貼り付けてください。お問い合わせは会話としてここに届き、お互いのアドレスは表示されません。",
   noForms: "あなたの窓口のフォームはまだありません。管理者が作成します。",
   embedHtml: "HTMLフォーム",

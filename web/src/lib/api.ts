@@ -186,8 +186,6 @@ export interface WebForm {
 
 export type NewForm = { name: string; allowedOrigins: string[]; thankYouUrl?: string; confirmSubmitter: boolean };
 
-/** Snippets to paste into a web page; the keys are whatever the server offers (html, fetch…). */
-export type FormEmbed = Record<string, string>;
 
 export interface SenderRule {
   id: string;
@@ -245,7 +243,8 @@ export const api = {
   removeRecipient: (id: string, rid: string) => request<void>("DELETE", `${addressPath(id)}/recipients/${enc(rid)}`),
   resendInvitation: (id: string, rid: string) => request<void>("POST", `${addressPath(id)}/recipients/${enc(rid)}/resend`),
 
-  forms: (id: string) => request<WebForm[]>("GET", `${addressPath(id)}/forms`),
+  addressForms: (id: string) => request<WebForm[]>("GET", `${addressPath(id)}/forms`),
+  deleteForm: (id: string, formId: string) => request<void>("DELETE", `${addressPath(id)}/forms/${enc(formId)}`),
   createForm: (id: string, form: NewForm) => request<WebForm>("POST", `${addressPath(id)}/forms`, form),
   formEmbed: (id: string, formId: string) => request<FormEmbed>("GET", `${addressPath(id)}/forms/${enc(formId)}/embed`),
 

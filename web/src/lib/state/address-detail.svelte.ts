@@ -8,7 +8,7 @@ import { Action } from "./action.svelte";
 
 type DetailApi = Pick<
   Api,
-  "recipients" | "inviteRecipient" | "rotateRecipients" | "removeRecipient" | "resendInvitation" | "forms" | "createForm" | "formEmbed" | "senderRules" | "addSenderRule" | "deleteSenderRule"
+  "recipients" | "inviteRecipient" | "rotateRecipients" | "removeRecipient" | "resendInvitation" | "addressForms" | "createForm" | "formEmbed" | "senderRules" | "addSenderRule" | "deleteSenderRule"
 >;
 
 const EMAIL = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/;
@@ -85,7 +85,7 @@ export class AddressDetailState {
     }
     this.addressId = addressId;
     await this.loading.run(async () => {
-      const [recipients, forms, rules] = await Promise.all([this.api.recipients(addressId), optional(this.api.forms(addressId)), optional(this.api.senderRules(addressId))]);
+      const [recipients, forms, rules] = await Promise.all([this.api.recipients(addressId), optional(this.api.addressForms(addressId)), optional(this.api.senderRules(addressId))]);
       if (this.addressId !== addressId) return;
       this.recipients = recipients;
       this.forms = forms ?? [];
