@@ -182,7 +182,7 @@ function roundTrips() {
   }
   const smtp = Math.max(...asserted.map((a) => a.smtp));
   const after = Math.max(...asserted.map((a) => a.after));
-  return { ok: smtp <= 2, text: `${file} (passed in this run): ${smtp} before the SMTP verdict for inbound (new or known contact, any number of recipients) and reply; plus ${after} after it, in waitUntil (the send-state batch of the first delivery attempt)` };
+  return { ok: smtp <= 2, text: `${file} (passed in this run): ${smtp} before the SMTP verdict for inbound (new or known contact, any number of recipients) and reply; plus ${after} after it, in waitUntil (the send-state batch of the first delivery attempt). Counted whole that is ${smtp + after}: ${smtp + after > 2 ? `over the goal by ${smtp + after - 2}, since the outcome of a send can only be written once the provider has answered` : "within the goal"}` };
 }
 
 const rows = [];
