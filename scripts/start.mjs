@@ -22,7 +22,7 @@ Kakuremino is running on http://localhost:${port}  (outbox sink: nothing leaves 
 ${seeded ? `Seeded the demo: ${DEMO.address} → ${DEMO.recipients.join(", ")} (verified)` : "Database already had addresses: no demo seeded."}
 Admin token (from .dev.vars): ${vars.ADMIN_TOKEN}
 
-  Inject a message:   npm run inject -- ../shared/corpus/mailparser/nodemailer.eml --from someone@example.com --to ${DEMO.address}${port === 8787 ? "" : ` --url ${url}`}
+  Inject a message:   npm run inject -- test/fixtures/iso2022jp-body-address.eml --from kaori.ito@example.com --to ${DEMO.address}${port === 8787 ? "" : ` --url ${url}`}
   See what was sent:  curl -s -H "Authorization: Bearer ${vars.ADMIN_TOKEN}" ${url}/api/outbox
   Sign in to the UI:  open ${url} and ask for a link for ${DEMO.owner} (owner: addresses, domains, users)
                       or staff.one@example.net (member: conversations); the link is in the outbox (kind "sign-in").

@@ -6,7 +6,7 @@ import { eq } from "drizzle-orm";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { deleteAccount } from "../../db/queries/deletion";
-import { planAndUsage } from "../../db/queries/plans";
+import { OPERATOR_PLAN, planAndUsage } from "../../db/queries/plans";
 import { accounts, plans } from "../../db/schema";
 import { randomToken } from "../crypto/tokens";
 import { ApiError } from "../errors";
@@ -37,7 +37,14 @@ async function describe(c: Context<AppEnv>, accountId: string) {
   return { id: account.id, name: account.name, plan, usage, createdAt: account.createdAt };
 }
 
-async function assertPlan(c: Context<AppEnv>, planId: string) {
+/**
+ * The `operator` plan skips domain verification (routes/addresses.ts): it is the operator's own
+ * account's alone, and that account keeps it, so no tenant can take addresses on another's domain.
+ */
+async function assertPlan(c: Context<AppEnv>, planId: string, accountId?: string) {
+  if ((planId === OPERATOR_PLAN) !== (accountId === OPERATOR_ACCOUNT)) {
+    throw new ApiError("operator_account", accountId === OPERATOR_ACCOUNT ? "The operator's own account keeps the operator plan" : "The operator plan is the operator's own account's alone", 409);
+  }
   const [plan] = await c.var.db.select({ id: plans.id }).from(plans).where(eq(plans.id, planId));
   if (!plan) throw new ApiError("unknown_plan", `No plan "${planId}"; see GET /api/plans`, 400);
 }
@@ -90,7 +97,7 @@ operatorAccountRoutes.patch("/:accountId", async (c) => {
   requireOperator(c);
   const body = await readJson(c, updateAccountSchema);
   if (Object.keys(body).length === 0) throw new ApiError("empty_update", "Send at least one field to change", 400);
-  if (body.plan) await assertPlan(c, body.plan);
+  if (body.plan) await assertPlan(c, body.plan, c.req.param("accountId"));
   const [row] = await c.var.db.update(accounts).set(body).where(eq(accounts.id, c.req.param("accountId"))).returning({ id: accounts.id });
   if (!row) throw new ApiError("not_found", "No such account", 404);
   await record(c, `account.update:${Object.keys(body).sort().join(",")}`, row.id);

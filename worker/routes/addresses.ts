@@ -77,5 +77,6 @@ addresses.patch("/:id", async (c) => {
   const [row] = await c.var.db.update(publicAddresses).set(body).where(and(eq(publicAddresses.id, c.req.param("id")), eq(publicAddresses.accountId, accountId))).returning();
   if (!row) throw new ApiError("not_found", "No such public address", 404);
   await record(c, `address.update:${Object.keys(body).sort().join(",")}`, row.id);
-  return c.json(present(row));
+  const [{ n }] = await c.var.db.select({ n: count() }).from(recipients).where(eq(recipients.publicAddressId, row.id));
+  return c.json(present(row, n));
 });

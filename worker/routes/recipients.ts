@@ -83,8 +83,8 @@ recipientRoutes.post("/:rid/resend", async (c) => {
   const { db, ring } = c.var;
   const [row] = await db.select().from(recipients).where(and(eq(recipients.id, c.req.param("rid")), eq(recipients.publicAddressId, pa.id)));
   if (!row) throw new ApiError("not_found", "No such recipient", 404);
-  if (row.verifiedAt !== null) throw new ApiError("already_verified", "This recipient has already confirmed", 409);
   if (row.kind !== "mailbox") throw new ApiError("not_a_mailbox", "Only mailbox recipients confirm by e-mail", 409);
+  if (row.verifiedAt !== null) throw new ApiError("already_verified", "This recipient has already confirmed", 409);
   const token = randomToken(20);
   await db.update(recipients).set({ verifyTokenHash: await sha256Hex(token) }).where(eq(recipients.id, row.id));
   await queueVerificationMail(c.var, c.executionCtx, { publicAddress: pa, recipientId: row.id, email: await ring.open(row.emailEnc), token });

@@ -24,14 +24,16 @@ const hostname = z
 
 const smtpSchema = z.strictObject({
   host: hostname,
-  port: z.number().int().min(1).max(65535),
+  // Workers may not open connections to port 25: refused here rather than failing every reply.
+  port: z.number().int().min(1).max(65535).refine((p) => p !== 25, "Workers cannot connect to port 25; use 465 (implicit TLS) or 587"),
   /** Defaults to implicit TLS on 465, STARTTLS elsewhere. */
   secure: z.boolean().optional(),
   username: singleLine(254).min(1),
   password: singleLine(1024).min(1),
 });
 
-export const putSenderSchema = z.union([
+// Discriminated by `mailer`, so a mistake is named ("smtp: …", "mailer: …"), not "Invalid input".
+export const putSenderSchema = z.discriminatedUnion("mailer", [
   z.strictObject({ mailer: z.literal("smtp"), smtp: smtpSchema }),
   z.strictObject({ mailer: z.enum(MAILERS) }),
 ]);

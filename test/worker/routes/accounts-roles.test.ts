@@ -39,6 +39,21 @@ describe("accounts and roles", () => {
     expect((await api("POST", "/api/accounts", { name: "X", plan: "gold", ownerEmail: "a@example.org" })).status).toBe(400);
   });
 
+  it("keeps the operator plan, which skips domain verification, to the operator's own account", async () => {
+    const refused = await api("POST", "/api/accounts", { name: "X", plan: "operator", ownerEmail: "a@example.org" });
+    expect([refused.status, (await refused.json()).error.code]).toEqual([409, "operator_account"]);
+    expect((await (await api("GET", "/api/accounts")).json()).map((a: { name: string }) => a.name)).toEqual(["Default"]);
+    const { id, owner } = await createAccount("Sakura PTA", CHAIR);
+    const upgraded = await api("PATCH", `/api/accounts/${id}`, { plan: "operator" });
+    expect([upgraded.status, (await upgraded.json()).error.code]).toEqual([409, "operator_account"]);
+    const demoted = await api("PATCH", "/api/accounts/acct_default", { plan: "free" });
+    expect([demoted.status, (await demoted.json()).error.code]).toEqual([409, "operator_account"]);
+    expect((await api("PATCH", "/api/accounts/acct_default", { plan: "operator" })).status).toBe(200);
+    // So a tenant still needs a verified domain for addresses off the service domains.
+    const res = await api("POST", "/api/addresses", { address: "desk@other.example.org" }, owner);
+    expect([res.status, (await res.json()).error.code]).toEqual([403, "domain_not_verified"]);
+  });
+
   it("gives each role exactly its rights", async () => {
     const { owner } = await createAccount("Sakura PTA", CHAIR);
     const admin = await invite(owner, SECRETARY, "admin");

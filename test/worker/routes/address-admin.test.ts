@@ -27,6 +27,14 @@ describe("address administration", () => {
     expect((await api("PATCH", "/api/addresses/nope", { status: "active" })).status).toBe(404);
   });
 
+  it("answers a change with the same recipient count as the list", async () => {
+    await setUpConversation();
+    const [listed] = await (await api("GET", "/api/addresses")).json();
+    expect(listed.recipientCount).toBeGreaterThan(0);
+    const patched = await (await api("PATCH", `/api/addresses/${listed.id}`, { retentionDays: 7 })).json();
+    expect(patched).toEqual({ ...listed, retentionDays: 7 });
+  });
+
   it("rotates the recipient set at once: new ones invited, old ones removed with their conversations", async () => {
     const { alias } = await setUpConversation();
     const id = await addressId();

@@ -58,6 +58,7 @@ describe("per-address sender", () => {
       [{ mailer: "smtp", smtp: { ...SMTP, host: "smtp.example.com:25" } }, 400, "invalid_request"],
       [{ mailer: "smtp", smtp: { ...SMTP, host: "smtp.example.com\r\nRCPT TO:<x@y>" } }, 400, "invalid_request"],
       [{ mailer: "smtp", smtp: { ...SMTP, port: 70000 } }, 400, "invalid_request"],
+      [{ mailer: "smtp", smtp: { ...SMTP, port: 25 } }, 400, "invalid_request"],
       [{ mailer: "smtp", smtp: { ...SMTP, username: "a\r\nb" } }, 400, "invalid_request"],
       [{ mailer: "smtp", smtp: { ...SMTP, tls: true } }, 400, "unknown_field"],
       [{ mailer: "resend", apiKey: "x" }, 400, "unknown_field"],
@@ -68,6 +69,11 @@ describe("per-address sender", () => {
       const res = await api("PUT", `/api/addresses/${id}/sender`, body);
       expect([JSON.stringify(body), res.status, (await res.json()).error.code]).toEqual([JSON.stringify(body), status, code]);
     }
+    // The message names what is wrong.
+    const messageOf = async (body: unknown) => (await (await api("PUT", `/api/addresses/${id}/sender`, body)).json()).error.message;
+    expect(await messageOf({ mailer: "smtp" })).toMatch(/^smtp: /);
+    expect(await messageOf({ mailer: "carrier-pigeon" })).toMatch(/^mailer: /);
+    expect(await messageOf({ mailer: "smtp", smtp: { ...SMTP, port: 25 } })).toBe("smtp.port: Workers cannot connect to port 25; use 465 (implicit TLS) or 587");
     const notJson = await api("PUT", `/api/addresses/${id}/sender`, "{");
     expect([notJson.status, (await notJson.json()).error.code]).toEqual([400, "invalid_json"]);
     expect(await env.DB.prepare("SELECT mailer FROM public_addresses WHERE id = ?").bind(id).first()).toEqual({ mailer: null });

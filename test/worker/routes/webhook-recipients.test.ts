@@ -257,6 +257,9 @@ describe("adding webhook recipients", () => {
     expect(await (await api("PUT", `/api/addresses/${id}/recipients`, { emails: [STAFF_ONE] })).json()).toEqual({ added: 0, removed: 1, kept: 1 });
     expect((await (await api("GET", `/api/addresses/${id}/recipients`)).json()).map((r: { kind: string }) => r.kind).sort()).toEqual(["mailbox", "webhook", "webhook", "webhook"]);
     expect((await api("POST", `/api/addresses/${id}/recipients/nope/webhook-secret`)).status).toBe(404);
+    // A webhook has no confirmation mail to resend: said so, not "already confirmed".
+    const resend = await api("POST", `/api/addresses/${id}/recipients/${hook.id}/resend`);
+    expect([resend.status, (await resend.json()).error.code]).toEqual([409, "not_a_mailbox"]);
     expect((await api("DELETE", `/api/addresses/${id}/recipients/${hook.id}`)).status).toBe(204);
   });
 });
