@@ -26,10 +26,27 @@ export function patternIndex(ring: Keyring, pattern: string): Promise<string> {
   return ring.index(`sender-rule:${normalizePattern(pattern)}`);
 }
 
+const DOT_ATOM = /^[a-z0-9!#$%&'*+\-/=?^_`{|}~]+(\.[a-z0-9!#$%&'*+\-/=?^_`{|}~]+)*$/;
+
+/**
+ * One spelling per mailbox, as rules are written: lowercased, and a quoted local part whose
+ * content is a dot-atom unquoted — RFC 5321 §4.1.2: `"troll"@x` and `troll@x` are one mailbox,
+ * so quoting must not slip past a rule (nor keep an allowed sender out).
+ */
+export function canonicalMailbox(address: string): string {
+  const lower = address.trim().toLowerCase();
+  const at = lower.lastIndexOf("@");
+  const local = lower.slice(0, at);
+  if (at <= 0 || !local.startsWith('"') || !local.endsWith('"') || local.length < 2) return lower;
+  const unquoted = local.slice(1, -1).replace(/\\(.)/g, "$1");
+  return DOT_ATOM.test(unquoted) ? unquoted + lower.slice(at) : lower;
+}
+
 /** The patterns a sender address can match: itself, itself without a +tag (RFC 5233), "@" + its domain. */
 export function patternsFor(address: string): string[] {
-  const at = address.lastIndexOf("@");
-  return at > 0 ? [...new Set([address, withoutSubaddress(address), address.slice(at)])] : [];
+  const mailbox = canonicalMailbox(address);
+  const at = mailbox.lastIndexOf("@");
+  return at > 0 ? [...new Set([mailbox, withoutSubaddress(mailbox), mailbox.slice(at)])] : [];
 }
 
 /** "YYYY-MM" of a time, in UTC: the month usage is counted in. */
@@ -38,14 +55,18 @@ export function usageMonth(now: number): string {
 }
 
 /**
- * Sender rules: a block rule matching the From address or the envelope sender (address or
- * domain) refuses; when the address has any allow rule, one of them must match. Returns the
- * SMTP reason, or null to go on.
+ * Sender rules: a block rule matching any address the message comes from or asks answers to —
+ * the envelope sender, every From author (RFC 5322 §3.6.2 allows several), Sender and Reply-To
+ * (address or domain) — refuses; otherwise, when the address has any allow rule, one must match
+ * the sender (the first From author or the envelope sender). Returns the SMTP reason, or null.
  */
-export function senderRefusal(pa: PolicyAddressRow, matched: { kind: "allow" | "block"; patternHash: string }[], senderHashes: Set<string>): string | null {
-  const hits = matched.filter((r) => senderHashes.has(r.patternHash));
-  if (hits.some((r) => r.kind === "block")) return REFUSED_SENDER;
-  if (pa.hasAllowRule && !hits.some((r) => r.kind === "allow")) return REFUSED_SENDER;
+export function senderRefusal(
+  pa: PolicyAddressRow,
+  matched: { kind: "allow" | "block"; patternHash: string }[],
+  hashes: { block: Set<string>; allow: Set<string> },
+): string | null {
+  if (matched.some((r) => r.kind === "block" && hashes.block.has(r.patternHash))) return REFUSED_SENDER;
+  if (pa.hasAllowRule && !matched.some((r) => r.kind === "allow" && hashes.allow.has(r.patternHash))) return REFUSED_SENDER;
   return null;
 }
 
