@@ -36,10 +36,26 @@ const DOT_ATOM = /^[a-z0-9!#$%&'*+\-/=?^_`{|}~]+(\.[a-z0-9!#$%&'*+\-/=?^_`{|}~]+
 export function canonicalMailbox(address: string): string {
   const lower = address.trim().toLowerCase();
   const at = lower.lastIndexOf("@");
+  if (at <= 0) return lower;
   const local = lower.slice(0, at);
-  if (at <= 0 || !local.startsWith('"') || !local.endsWith('"') || local.length < 2) return lower;
+  const domain = asciiDomain(lower.slice(at + 1));
+  if (!local.startsWith('"') || !local.endsWith('"') || local.length < 2) return `${local}@${domain}`;
   const unquoted = local.slice(1, -1).replace(/\\(.)/g, "$1");
-  return DOT_ATOM.test(unquoted) ? unquoted + lower.slice(at) : lower;
+  return `${DOT_ATOM.test(unquoted) ? unquoted : local}@${domain}`;
+}
+
+/**
+ * An internationalised domain (RFC 6531 envelope) as the A-label DNS resolves it, after the
+ * UTS #46 mapping WHATWG URL applies — `ｓｃｈｏｏｌ.example` (full-width) is `school.example`, so
+ * it meets the rule written for it. Rules are written in ASCII (routes/sender-rules.ts).
+ */
+function asciiDomain(domain: string): string {
+  if (/^[\x00-\x7f]*$/.test(domain)) return domain;
+  try {
+    return new URL(`http://${domain}/`).hostname;
+  } catch {
+    return domain;
+  }
 }
 
 /** The patterns a sender address can match: itself, itself without a +tag (RFC 5233), "@" + its domain. */

@@ -2,7 +2,8 @@
  * Attack: a blocked sender gets through by spelling the same mailbox another way (a quoted
  * local part, RFC 5321 §4.1.2 — `"troll"@x` is `troll@x`), by naming itself as a second author
  * in From (RFC 5322 §3.6.2 allows several), in Sender, or in Reply-To, so that the
- * organisation's answers reach it anyway.
+ * organisation's answers reach it anyway; or by a full-width (IDNA-mapped) domain in an RFC 6531
+ * envelope.
  */
 import { beforeEach, describe, expect, it } from "vitest";
 import { REFUSED_SENDER } from "../../../worker/email/sender-policy";
@@ -27,6 +28,9 @@ describe("attack: sender rule bypass", () => {
       [`"troll"@school.example`, `From: <"troll"@school.example>`],
       [`"Troll+x"@School.Example`, `From: <"Troll+x"@School.Example>`],
       [PARENT, `From: <"tr\\oll"@school.example>`],
+      // RFC 6531 envelope with a full-width domain, which IDNA maps to school.example.
+      ["troll@ｓｃｈｏｏｌ.example", `From: <troll@ｓｃｈｏｏｌ.example>`],
+      ["TROLL@ＳＣＨＯＯＬ.example", `From: <TROLL@ＳＣＨＯＯＬ.example>`],
       [PARENT, `From: Parent <${PARENT}>, Troll <${TROLL}>\r\nSender: <${PARENT}>`],
       [PARENT, `From: Parent <${PARENT}>\r\nSender: <${TROLL}>`],
       [PARENT, `From: Parent <${PARENT}>\r\nReply-To: "T" <"troll"@school.example>`],
