@@ -11,6 +11,8 @@ export const TEST_BINDINGS = {
   ADMIN_TOKEN: "test-admin-token",
   DATA_KEY: "dGVzdC1vbmx5LWtleS0wMTIzNDU2Nzg5YWJjZGVmMDEyMzQ1Njc4OWFiY2RlZg==",
   APP_URL: "http://relay.test",
+  // The SMTP adapter's tests talk to a local server (test/smtp-server.setup.ts).
+  SMTP_PRIVATE_HOSTS: "127.0.0.1",
 };
 
 export default defineConfig(async () => {

@@ -1,5 +1,6 @@
 /** Bindings and configuration. Vars are strings; getConfig parses them once into typed values. */
 import { parseKeyConfig, type KeyConfig } from "./crypto/key-config";
+import { canonicalHost } from "./mail/public-host";
 
 export interface Env {
   DB: D1Database;
@@ -48,6 +49,12 @@ export interface Env {
   /** Cloudflare Access mode: the team domain (e.g. "acme.cloudflareaccess.com") and the app's AUD tag. */
   ACCESS_TEAM_DOMAIN?: string;
   ACCESS_AUD?: string;
+  /**
+   * Comma-separated SMTP hosts an address's own sender may use although they are private or
+   * local (a self-hosted relay's intranet server, a test server on 127.0.0.1); any port. Every
+   * other SMTP host must be public and use a mail port (routes/sender.ts).
+   */
+  SMTP_PRIVATE_HOSTS?: string;
 }
 
 export type MailerName = "outbox" | "cloudflare" | "cloudflare-api" | "mailgun" | "resend" | "postmark" | "sendgrid" | "ses";
@@ -71,6 +78,8 @@ export interface Config extends KeyConfig {
   serviceFrom: string;
   /** Turnstile site key for embed snippets; "" when not configured. */
   turnstileSiteKey: string;
+  /** SMTP_PRIVATE_HOSTS, canonical (lowercase, IPv4 as dotted quads). */
+  smtpPrivateHosts: string[];
   /** Set when Cloudflare Access mode is on. */
   access: { teamDomain: string; audience: string } | null;
 }
@@ -116,6 +125,10 @@ export function getConfig(env: Env): Config {
     dohUrl: env.DOH_URL ?? "https://cloudflare-dns.com/dns-query",
     serviceFrom: env.SERVICE_FROM?.trim() || `no-reply@${serviceDomains[0] ?? hostOf(appUrl)}`,
     turnstileSiteKey: (env.TURNSTILE_SITE_KEY ?? "").trim(),
+    smtpPrivateHosts: (env.SMTP_PRIVATE_HOSTS ?? "")
+      .split(",")
+      .map((h) => canonicalHost(h.trim()))
+      .filter((h): h is string => Boolean(h)),
     ...parseKeyConfig(env, (message) => new ConfigError(message)),
     access: env.ACCESS_TEAM_DOMAIN && env.ACCESS_AUD ? { teamDomain: env.ACCESS_TEAM_DOMAIN.replace(/^https?:\/\//, "").replace(/\/+$/, ""), audience: env.ACCESS_AUD } : null,
   };

@@ -101,22 +101,28 @@ export async function loadForwardState(db: Db, address: string, contactHashes: s
   const paId = publicAddressIdOf(address);
   const hashChunks = chunk(contactHashes, 90);
   const idChunks = chunk(relayIds, 90);
+  // Every candidate pattern is looked up, in chunks (D1 binds at most 100 values a statement):
+  // a cut-off list would let a blocked address hide behind enough other sender addresses.
+  const ruleChunks = chunk(policy.ruleHashes.length ? policy.ruleHashes : [""], 90);
   const statements: BatchItem<"sqlite">[] = [
     publicAddressQuery(db, address, policy.month),
     db.select().from(recipients).where(eq(recipients.publicAddressId, paId)),
-    db
-      .select({ kind: senderRules.kind, patternHash: senderRules.patternHash })
-      .from(senderRules)
-      .where(and(eq(senderRules.publicAddressId, paId), inArray(senderRules.patternHash, policy.ruleHashes.length ? policy.ruleHashes.slice(0, 90) : [""]))),
+    ...ruleChunks.map((hashes) =>
+      db
+        .select({ kind: senderRules.kind, patternHash: senderRules.patternHash })
+        .from(senderRules)
+        .where(and(eq(senderRules.publicAddressId, paId), inArray(senderRules.patternHash, hashes))),
+    ),
     ...hashChunks.map((h) => contactAliasQuery(db, paId, h)),
     ...idChunks.map((ids) => threadQuery(db, paId, ids)),
   ];
   const results = (await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[][];
-  const [pa, rcpts, rules, ...rest] = results;
+  const [pa, rcpts, ...more] = results;
+  const rest = more.slice(ruleChunks.length);
   return {
     publicAddress: (pa[0] as PolicyAddressRow | undefined) ?? null,
     recipients: rcpts as RecipientRow[],
-    senderRules: rules as { kind: "allow" | "block"; patternHash: string }[],
+    senderRules: more.slice(0, ruleChunks.length).flat() as { kind: "allow" | "block"; patternHash: string }[],
     contactAliases: rest.slice(0, hashChunks.length).flat() as ContactAliasRow[],
     threads: rest.slice(hashChunks.length).flat() as ThreadRow[],
   };

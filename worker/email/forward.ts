@@ -46,14 +46,21 @@ export async function forwardToRecipients(ctx: RelayContext, mail: InboundMail, 
   const refs = [...messageIds(headerValue(fields, "in-reply-to")), ...messageIds(headerValue(fields, "references"))];
   const ownRefs = refs.filter((id) => relayDomains.has(idDomain(id)));
 
-  const senderPatterns = [...new Set([from ? normalizeAddress(from.address) : "", mail.envelopeFrom].filter(Boolean).flatMap(patternsFor))];
-  const senderHashes = await Promise.all(senderPatterns.map((p) => patternIndex(ctx.ring, p)));
+  // Allow rules vouch for the sender; block rules refuse anyone the message speaks for or
+  // would send answers to (sender-policy.ts).
+  const senders = [from ? from.address : "", mail.envelopeFrom].filter(Boolean);
+  const answered = ["from", "sender", "reply-to"].flatMap((name) => fields.filter((f) => f.key === name).flatMap((f) => parseAddressList(f.value).map((m) => m.address)));
+  const allowPatterns = [...new Set(senders.flatMap(patternsFor))];
+  const blockPatterns = [...new Set([...senders, ...answered].flatMap(patternsFor))];
+  const hashOf = new Map(await Promise.all(blockPatterns.map(async (p) => [p, await patternIndex(ctx.ring, p)] as const)));
+  const senderHashes = [...hashOf.values()];
   const month = usageMonth(Date.now());
 
   const state = await loadForwardState(ctx.db, publicAddress, [...new Set(hashes)], ownRefs, { month, ruleHashes: senderHashes });
   if (!state.publicAddress) return reject("550 5.1.1 No such address here");
   if (state.publicAddress.status !== "active") return reject("550 5.2.1 This address is not accepting mail at the moment");
-  const refusal = senderRefusal(state.publicAddress, state.senderRules, new Set(senderHashes)) ?? capRefusal(state.publicAddress);
+  const ruleHashes = { block: new Set(senderHashes), allow: new Set(allowPatterns.map((p) => hashOf.get(p)!)) };
+  const refusal = senderRefusal(state.publicAddress, state.senderRules, ruleHashes) ?? capRefusal(state.publicAddress);
   if (refusal) return reject(refusal);
   // Mailboxes get a rewritten copy; webhook recipients the same view as signed JSON (webhook-copy.ts).
   const active = state.recipients.filter((r) => r.verifiedAt !== null);

@@ -26,10 +26,43 @@ export function patternIndex(ring: Keyring, pattern: string): Promise<string> {
   return ring.index(`sender-rule:${normalizePattern(pattern)}`);
 }
 
+const DOT_ATOM = /^[a-z0-9!#$%&'*+\-/=?^_`{|}~]+(\.[a-z0-9!#$%&'*+\-/=?^_`{|}~]+)*$/;
+
+/**
+ * One spelling per mailbox, as rules are written: lowercased, and a quoted local part whose
+ * content is a dot-atom unquoted — RFC 5321 §4.1.2: `"troll"@x` and `troll@x` are one mailbox,
+ * so quoting must not slip past a rule (nor keep an allowed sender out).
+ */
+export function canonicalMailbox(address: string): string {
+  const lower = address.trim().toLowerCase();
+  const at = lower.lastIndexOf("@");
+  if (at <= 0) return lower;
+  const local = lower.slice(0, at);
+  const domain = asciiDomain(lower.slice(at + 1));
+  if (!local.startsWith('"') || !local.endsWith('"') || local.length < 2) return `${local}@${domain}`;
+  const unquoted = local.slice(1, -1).replace(/\\(.)/g, "$1");
+  return `${DOT_ATOM.test(unquoted) ? unquoted : local}@${domain}`;
+}
+
+/**
+ * An internationalised domain (RFC 6531 envelope) as the A-label DNS resolves it, after the
+ * UTS #46 mapping WHATWG URL applies — `ｓｃｈｏｏｌ.example` (full-width) is `school.example`, so
+ * it meets the rule written for it. Rules are written in ASCII (routes/sender-rules.ts).
+ */
+function asciiDomain(domain: string): string {
+  if (/^[\x00-\x7f]*$/.test(domain)) return domain;
+  try {
+    return new URL(`http://${domain}/`).hostname;
+  } catch {
+    return domain;
+  }
+}
+
 /** The patterns a sender address can match: itself, itself without a +tag (RFC 5233), "@" + its domain. */
 export function patternsFor(address: string): string[] {
-  const at = address.lastIndexOf("@");
-  return at > 0 ? [...new Set([address, withoutSubaddress(address), address.slice(at)])] : [];
+  const mailbox = canonicalMailbox(address);
+  const at = mailbox.lastIndexOf("@");
+  return at > 0 ? [...new Set([mailbox, withoutSubaddress(mailbox), mailbox.slice(at)])] : [];
 }
 
 /** "YYYY-MM" of a time, in UTC: the month usage is counted in. */
@@ -38,14 +71,18 @@ export function usageMonth(now: number): string {
 }
 
 /**
- * Sender rules: a block rule matching the From address or the envelope sender (address or
- * domain) refuses; when the address has any allow rule, one of them must match. Returns the
- * SMTP reason, or null to go on.
+ * Sender rules: a block rule matching any address the message comes from or asks answers to —
+ * the envelope sender, every From author (RFC 5322 §3.6.2 allows several), Sender and Reply-To
+ * (address or domain) — refuses; otherwise, when the address has any allow rule, one must match
+ * the sender (the first From author or the envelope sender). Returns the SMTP reason, or null.
  */
-export function senderRefusal(pa: PolicyAddressRow, matched: { kind: "allow" | "block"; patternHash: string }[], senderHashes: Set<string>): string | null {
-  const hits = matched.filter((r) => senderHashes.has(r.patternHash));
-  if (hits.some((r) => r.kind === "block")) return REFUSED_SENDER;
-  if (pa.hasAllowRule && !hits.some((r) => r.kind === "allow")) return REFUSED_SENDER;
+export function senderRefusal(
+  pa: PolicyAddressRow,
+  matched: { kind: "allow" | "block"; patternHash: string }[],
+  hashes: { block: Set<string>; allow: Set<string> },
+): string | null {
+  if (matched.some((r) => r.kind === "block" && hashes.block.has(r.patternHash))) return REFUSED_SENDER;
+  if (pa.hasAllowRule && !matched.some((r) => r.kind === "allow" && hashes.allow.has(r.patternHash))) return REFUSED_SENDER;
   return null;
 }
 

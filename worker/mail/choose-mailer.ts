@@ -21,7 +21,7 @@ export type SenderChoice = { mailer: MailerName } | { mailer: "smtp"; smtp: Smtp
 /** The mailer for a choice (default: MAILER). A provider without its configuration is an error. */
 export function mailerFor(config: Config, env: Env, choice: SenderChoice = { mailer: config.mailer }): Mailer {
   const name = choice.mailer;
-  if (choice.mailer === "smtp") return smtpMailer(choice.smtp);
+  if (choice.mailer === "smtp") return smtpMailer(choice.smtp, { privateHosts: config.smtpPrivateHosts });
   if (name === "outbox") return outboxMailer;
   if (name === "cloudflare") {
     if (!env.SEND_EMAIL) throw new Error('MAILER is "cloudflare" but the SEND_EMAIL binding is missing');

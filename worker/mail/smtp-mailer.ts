@@ -14,6 +14,7 @@
  */
 import { Email, LogLevel, WorkerMailer } from "worker-mailer";
 import type { Mailer, OutboundEnvelope, SendResult } from "./mailer";
+import { canonicalHost, hostRefusal } from "./public-host";
 import { NOT_TEXT, rawAsText } from "./raw-as-text";
 
 export interface SmtpSettings {
@@ -44,6 +45,28 @@ class RawEmail extends Email {
   }
 }
 
+/**
+ * Ports a public SMTP server may be reached on: 25 (RFC 5321), 465 (implicit TLS, RFC 8314),
+ * 587 (submission, RFC 6409) and the common 2525 alternative. Any other port would let an
+ * account's admin use the relay to probe arbitrary services, with the answer's shape
+ * ("unreachable", "timed out", a code) as the oracle.
+ */
+export const SMTP_PORTS = [25, 465, 587, 2525];
+
+/**
+ * Why the relay must not connect to this SMTP server (the SSRF rule webhooks follow, plus mail
+ * ports only), or null. Hosts the operator listed in SMTP_PRIVATE_HOSTS are exempt from both.
+ */
+export function smtpHostRefusal(host: string, port: number, privateHosts: string[]): string | null {
+  const canonical = canonicalHost(host);
+  if (!canonical) return "host must be a host name";
+  if (privateHosts.includes(canonical)) return null;
+  const refusal = hostRefusal(canonical);
+  if (refusal) return `host ${refusal}`;
+  if (!SMTP_PORTS.includes(port)) return `port must be one of ${SMTP_PORTS.join(", ")}`;
+  return null;
+}
+
 interface SendQueue {
   emailToBeSent: { enqueue(email: Email): void };
 }
@@ -61,10 +84,12 @@ function classify(error: unknown): SendResult {
   return { ok: false, permanent: code[1] === "5", error: [code[0], enhanced].filter(Boolean).join(" ") };
 }
 
-export function smtpMailer(settings: SmtpSettings, options: { timeoutMs?: number } = {}): Mailer {
+export function smtpMailer(settings: SmtpSettings, options: { timeoutMs?: number; privateHosts?: string[] } = {}): Mailer {
   return {
     name: "smtp",
     async send({ from, to, raw }: OutboundEnvelope): Promise<SendResult> {
+      // Checked again at send time: settings stored before the rule, or a changed SMTP_PRIVATE_HOSTS.
+      if (options.privateHosts && smtpHostRefusal(settings.host, settings.port, options.privateHosts)) return { ok: false, permanent: true, error: "SMTP server not allowed" };
       const message = rawAsText(raw);
       if (message === null) return { ok: false, permanent: true, error: NOT_TEXT };
       let session: WorkerMailer | undefined;

@@ -6,6 +6,7 @@ import { deletePublicAddress } from "../../db/queries/deletion";
 import { randomToken } from "../crypto/tokens";
 import { ApiError } from "../errors";
 import type { AppEnv } from "./app-env";
+import type { Config } from "../env";
 import { requireAdmin } from "./identity";
 import { emailField, readJson, singleLine } from "./validate";
 import { record } from "./audit";
@@ -15,6 +16,22 @@ import { assertDomainUsable } from "./domains";
 export const createSchema = z.strictObject({ address: emailField, displayName: singleLine(100).default("") });
 
 export const addresses = new Hono<AppEnv>();
+
+/**
+ * RFC 2142 and RFC 5321 §4.5.1 role mailboxes: on a service domain they concern the service.
+ */
+const ROLE_MAILBOXES = new Set(["postmaster", "abuse", "hostmaster", "webmaster", "security", "noc", "mailer-daemon", "no-reply", "noreply"]);
+
+/**
+ * The service's own mailboxes, which no tenant may hold: SERVICE_FROM (sign-in links and
+ * invitations go out from it, so auto-replies and bounces quoting them come back to it — a
+ * tenant holding it would have other accounts' sign-in links forwarded to its recipients) and
+ * the role mailboxes of the service domains.
+ */
+function isServiceMailbox(config: Config, address: string): boolean {
+  const [local, domain] = address.split("@");
+  return address === config.serviceFrom.toLowerCase() || (config.serviceDomains.includes(domain) && ROLE_MAILBOXES.has(local));
+}
 
 function present(row: typeof publicAddresses.$inferSelect, recipientCount = 0) {
   return { id: row.id, address: row.address, displayName: row.displayName, status: row.status, retentionDays: row.retentionDays, noticeBanner: row.noticeBanner, aliasIdleDays: row.aliasIdleDays, recipientCount, createdAt: row.createdAt };
@@ -30,7 +47,9 @@ addresses.post("/", async (c) => {
   const existing = await db.select({ id: publicAddresses.id }).from(publicAddresses).where(eq(publicAddresses.address, body.address));
   if (existing.length) throw new ApiError("address_exists", "This public address already exists", 409);
   const plan = await assertQuota(db, accountId, "addresses");
-  await assertDomainUsable(c, accountId, domain, plan.id === OPERATOR_PLAN);
+  const operatorAccount = plan.id === OPERATOR_PLAN;
+  if (!operatorAccount && isServiceMailbox(c.var.config, body.address)) throw new ApiError("reserved_address", "This address belongs to the service itself", 409);
+  await assertDomainUsable(c, accountId, domain, operatorAccount);
   const [row] = await db.insert(publicAddresses).values({ id: randomToken(), accountId, address: body.address, domain, displayName: body.displayName }).returning();
   await record(c, "address.create", row.id);
   return c.json(present(row), 201);

@@ -45,10 +45,21 @@ async function turnstilePasses(secret: string, token: unknown, ip: string | unde
 export const formAdmin = new Hono<AppEnv>();
 export const formPosts = new Hono<AppEnv>();
 
+/**
+ * An http(s) URL. Anything else has no web origin: data:, javascript:, file: and blob: URLs all
+ * serialise to the origin "null", which every sandboxed iframe sends — allowing it would let
+ * any page post to the form; and a thank-you redirect to javascript: or data: is no page.
+ */
+const webUrl = z
+  .string()
+  .max(2000)
+  .url()
+  .refine((v) => /^https?:$/.test(new URL(v).protocol) && new URL(v).hostname !== "", "must be an http(s) URL");
+
 export const createSchema = z.strictObject({
   name: singleLine(100).min(1),
-  allowedOrigins: z.array(z.string().url()).max(20).default([]),
-  thankYouUrl: z.string().url().optional(),
+  allowedOrigins: z.array(webUrl).max(20).default([]),
+  thankYouUrl: webUrl.optional(),
   confirmSubmitter: z.boolean().default(true),
 });
 

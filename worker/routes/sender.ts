@@ -11,6 +11,8 @@ import { publicAddresses } from "../../db/schema";
 import { MAILERS } from "../env";
 import { ApiError } from "../errors";
 import { mailerFor, senderChoiceOf, type SenderChoice } from "../mail/choose-mailer";
+import { canonicalHost } from "../mail/public-host";
+import { smtpHostRefusal } from "../mail/smtp-mailer";
 import type { AppEnv } from "./app-env";
 import { record } from "./audit";
 import { requireAdmin } from "./identity";
@@ -62,7 +64,13 @@ senderRoutes.get("/", async (c) => {
 senderRoutes.put("/", async (c) => {
   const pa = await ownedAddress(c);
   const body = await readJson(c, putSenderSchema);
-  const choice: SenderChoice = body.mailer === "smtp" ? { mailer: "smtp", smtp: { ...body.smtp, host: body.smtp.host.toLowerCase(), secure: body.smtp.secure ?? body.smtp.port === 465 } } : { mailer: body.mailer };
+  if (body.mailer === "smtp") {
+    // The SSRF rule of webhooks: an account's admin must not point the relay at the relay's own
+    // host or a private network (nor, on a public host, at a port that is not SMTP's).
+    const refusal = smtpHostRefusal(body.smtp.host, body.smtp.port, c.var.config.smtpPrivateHosts);
+    if (refusal) throw new ApiError("invalid_smtp_host", `smtp.${refusal}`);
+  }
+  const choice: SenderChoice = body.mailer === "smtp" ? { mailer: "smtp", smtp: { ...body.smtp, host: canonicalHost(body.smtp.host)!, secure: body.smtp.secure ?? body.smtp.port === 465 } } : { mailer: body.mailer };
   try {
     // A provider this relay has no key or binding for would fail every reply: refuse it now.
     mailerFor(c.var.config, c.env, choice);

@@ -8,7 +8,7 @@ import { makeAddress, resetDatabase } from "../../helpers/factories";
 import { api } from "../../helpers/relay";
 
 const server = inject("smtp");
-const SMTP = { host: "SMTP.Customer.Example", port: 587, username: "desk@customer.example", password: "s3cret-Passw0rd" };
+const SMTP = { host: "SMTP.Customer.Example.COM", port: 587, username: "desk@customer.example", password: "s3cret-Passw0rd" };
 
 describe("per-address sender", () => {
   beforeEach(resetDatabase);
@@ -19,7 +19,7 @@ describe("per-address sender", () => {
 
     const put = await api("PUT", `/api/addresses/${id}/sender`, { mailer: "smtp", smtp: SMTP });
     expect(put.status).toBe(200);
-    const shown = { mailer: "smtp", defaultMailer: "outbox", smtp: { host: "smtp.customer.example", port: 587, secure: false, username: "desk@customer.example" } };
+    const shown = { mailer: "smtp", defaultMailer: "outbox", smtp: { host: "smtp.customer.example.com", port: 587, secure: false, username: "desk@customer.example" } };
     const putText = await put.text();
     expect(JSON.parse(putText)).toEqual(shown);
     expect(putText).not.toContain(SMTP.password);
@@ -43,7 +43,7 @@ describe("per-address sender", () => {
   it("port 465 means implicit TLS unless told otherwise; a configured provider may be chosen", async () => {
     const { id } = await makeAddress();
     const tls = await (await api("PUT", `/api/addresses/${id}/sender`, { mailer: "smtp", smtp: { ...SMTP, port: 465 } })).json();
-    expect(tls.smtp).toEqual({ host: "smtp.customer.example", port: 465, secure: true, username: SMTP.username });
+    expect(tls.smtp).toEqual({ host: "smtp.customer.example.com", port: 465, secure: true, username: SMTP.username });
     // The test worker has the SEND_EMAIL binding (wrangler.toml), so "cloudflare" is configured.
     expect(await (await api("PUT", `/api/addresses/${id}/sender`, { mailer: "cloudflare" })).json()).toEqual({ mailer: "cloudflare", defaultMailer: "outbox", smtp: null });
     expect(await env.DB.prepare("SELECT smtp_enc FROM public_addresses WHERE id = ?").bind(id).first()).toEqual({ smtp_enc: null });
