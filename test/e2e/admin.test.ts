@@ -161,6 +161,19 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin UI by role, in Chromium", () =
     await page.getByLabel("Form name").fill("Contact the PTA");
     await page.getByRole("button", { name: "Create form" }).click();
     await page.getByRole("heading", { level: 3, name: "Contact the PTA" }).waitFor();
+
+    // A webhook recipient's signing secret and a system's API key are shown once; the key is revoked.
+    await page.getByLabel("Webhook URL (https)").fill("https://hooks.example.com/kakuremino");
+    await page.getByRole("button", { name: "Add a webhook recipient" }).click();
+    const secret = page.getByLabel(/^Signing secret/);
+    await expect.poll(() => secret.inputValue()).toMatch(/^whsec_/);
+    await page.getByLabel(`Label of a new API key for ${PARENT}`).fill("CRM");
+    await page.getByRole("button", { name: "Create API key" }).first().click();
+    await expect.poll(() => page.getByLabel(/^API key/).inputValue()).toMatch(/^km_[a-z2-7]+$/);
+    expect(await secret.count()).toBe(0);
+    await page.getByRole("button", { name: "Revoke key CRM" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Revoke key CRM" }).click();
+    await expect.poll(() => page.getByRole("button", { name: "Revoke key CRM" }).count()).toBe(0);
     await page.getByLabel("Your own SMTP server").check();
     await page.getByLabel("SMTP host").fill("smtp.sakura-pta.example");
     await page.getByLabel("User name").fill("desk");
@@ -183,7 +196,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin UI by role, in Chromium", () =
     expect(await page.getByLabel("Keep messages for (days)").inputValue()).toBe("90");
 
     await go(page, "#/addresses", /Public addresses/);
-    expect(await page.getByRole("row").filter({ hasText: ADDRESS }).getByRole("cell").allInnerTexts()).toEqual([ADDRESS, "Sakura PTA desk", "active", "1"]);
+    expect(await page.getByRole("row").filter({ hasText: ADDRESS }).getByRole("cell").allInnerTexts()).toEqual([ADDRESS, "Sakura PTA desk", "active", "2"]);
     await shot(page, "en-admin-addresses.png", false);
 
     // A customer domain: the records to set, and a check that says what it did not find.
@@ -203,7 +216,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin UI by role, in Chromium", () =
     await go(page, "#/account", /^Account$/);
     const usage = (label: string) => page.getByRole("listitem").filter({ hasText: label }).locator(".count").innerText();
     await expect.poll(() => usage("Public addresses")).toBe("1 / 5");
-    expect(await usage("Recipients")).toBe("1 / 20");
+    expect(await usage("Recipients")).toBe("2 / 20");
     expect(await usage("Custom domains")).toMatch(/^1 \/ 1\s*near the limit$/);
     expect(await page.getByRole("meter", { name: "Public addresses" }).getAttribute("value")).toBe("1");
     expect(await seriousViolations(page)).toEqual([]);
@@ -216,14 +229,16 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin UI by role, in Chromium", () =
     await page.getByRole("button", { name: "Invite", exact: true }).click();
     const adminRow = page.getByRole("row").filter({ hasText: ADMIN });
     await expect.poll(() => adminRow.getByRole("combobox").inputValue()).toBe("admin");
-    await page.getByRole("combobox", { name: `Role of ${OWNER}` }).selectOption("member");
+    const ownerRole = page.getByRole("combobox", { name: `Role of ${OWNER}` });
+    await ownerRole.selectOption("member");
     await page.getByRole("alert").filter({ hasText: "The account needs at least one owner" }).waitFor();
+    expect(await ownerRole.inputValue()).toBe("owner");
     await shot(page, "en-admin-users.png");
 
     // The audit log names who did what.
     await go(page, "#/audit", /Audit log/);
     // (Creating the account is the operator's action, logged in the operator's own account.)
-    await expect.poll(() => page.getByRole("row").count()).toBe(9);
+    await expect.poll(() => page.getByRole("row").count()).toBe(12);
     const actions = await page.locator("tbody tr td:nth-child(3)").allInnerTexts();
     expect(actions.slice().reverse()).toEqual([
       "address.create",
@@ -231,6 +246,9 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin UI by role, in Chromium", () =
       "sender-rule.create:block",
       "recipient.invite",
       "form.create",
+      "recipient.webhook.add",
+      "api-key.create",
+      "api-key.revoke",
       "address.sender:smtp",
       "domain.add",
       "user.invite:admin",
@@ -295,7 +313,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin UI by role, in Chromium", () =
     await endPage.getByText(OWNER).waitFor();
     await go(endPage, addressHash, new RegExp(ADDRESS));
     await endPage.getByRole("button", { name: "Delete this address" }).click();
-    expect(await endPage.getByRole("dialog").innerText()).toContain(`Delete ${ADDRESS}? This deletes its 0 recipient(s)`);
+    expect(await endPage.getByRole("dialog").innerText()).toContain(`Delete ${ADDRESS}? This deletes its 1 recipient(s)`);
     await endPage.getByRole("dialog").getByRole("button", { name: "Delete this address" }).click();
     await endPage.getByText("No public address yet.").waitFor();
     await go(endPage, "#/account", /^Account$/);
