@@ -11,24 +11,22 @@
  */
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
 import { createServer, type Server } from "node:http";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { chromium, type Browser, type BrowserContext, type Page } from "playwright-core";
+import { type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, adminApi, applyMigrations, startWrangler } from "../../scripts/dev-server.mjs";
+import { CHROMIUM, launchChromium, seriousViolations } from "../helpers/chromium";
 
 const PORT = 18790;
 const DOH_PORT = 18791;
 const URL = `http://localhost:${PORT}`;
 const TOKEN = "admin-ui-token";
-const CHROMIUM = "/usr/bin/chromium";
 const SHOTS = path.join(ROOT, process.env.SAVE_SCREENSHOTS ? "docs/screenshots" : "test-results/screenshots");
 const OWNER = "chair@sakura-pta.example";
 const ADMIN = "vice@sakura-pta.example";
 const PARENT = "parent.one@example.net";
 const ADDRESS = "pta@relay.example.jp";
-const require = createRequire(import.meta.url);
 
 interface Item {
   kind: string;
@@ -72,12 +70,6 @@ async function newPage(locale = "en-US"): Promise<[BrowserContext, Page]> {
   return [context, await context.newPage()];
 }
 
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
-  const result = await page.evaluate(async () => (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe.run());
-  return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.nodes.length})`);
-}
-
 /**
  * The header stays and the page scrolls inside <main>, so a "full page" screenshot grows the
  * viewport to the content first.
@@ -109,10 +101,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => doh.listen(DOH_PORT, "127.0.0.1", resolve));
   applyMigrations(persistTo);
   server = await startWrangler({ port: PORT, persistTo, vars: { ADMIN_TOKEN: TOKEN, DATA_KEY: Buffer.alloc(32, 9).toString("base64"), APP_URL: URL, DOH_URL: `http://127.0.0.1:${DOH_PORT}/dns-query` } });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {
