@@ -271,7 +271,6 @@ export const en = {
     invite: "Invite",
     inviteLabel: "Invite a user (e-mail)",
     you: "(you)",
-    readOnly: "Only an owner can invite users or change roles.",
     changeRole: (email: string) => `Role of ${email}`,
     confirmRemove: (email: string) => `Remove ${email} from the account? They can no longer sign in to it.`,
   },

@@ -272,7 +272,6 @@ export const ja: Messages = {
     invite: "招待",
     inviteLabel: "ユーザーを招待(メールアドレス)",
     you: "(あなた)",
-    readOnly: "ユーザーの招待や権限の変更はオーナーだけができます。",
     changeRole: (email: string) => `${email} の権限`,
     confirmRemove: (email: string) => `${email} をアカウントから削除しますか?このアカウントにサインインできなくなります。`,
   },
