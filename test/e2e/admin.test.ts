@@ -16,7 +16,7 @@ import path from "node:path";
 import { type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, adminApi, applyMigrations, startWrangler } from "../../scripts/dev-server.mjs";
-import { CHROMIUM, launchChromium, seriousViolations } from "../helpers/chromium";
+import { CHROMIUM, launchChromium, screenshot, seriousViolations } from "../helpers/chromium";
 
 const PORT = 18790;
 const DOH_PORT = 18791;
@@ -70,19 +70,7 @@ async function newPage(locale = "en-US"): Promise<[BrowserContext, Page]> {
   return [context, await context.newPage()];
 }
 
-/**
- * The header stays and the page scrolls inside <main>, so a "full page" screenshot grows the
- * viewport to the content first.
- */
-async function shot(page: Page, name: string, full = true) {
-  const size = page.viewportSize()!;
-  if (full) {
-    const height = await page.evaluate(() => document.querySelector("main")!.scrollHeight + document.querySelector("main")!.getBoundingClientRect().top);
-    await page.setViewportSize({ width: size.width, height: Math.max(size.height, Math.ceil(height)) });
-  }
-  await page.screenshot({ path: path.join(SHOTS, name) });
-  await page.setViewportSize(size);
-}
+const shot = (page: Page, name: string, full = true) => screenshot(page, path.join(SHOTS, name), full);
 
 const navLinks = async (page: Page) => page.getByRole("navigation", { name: /Sections|メニュー/ }).getByRole("link").allTextContents();
 const go = async (page: Page, hash: string, heading: RegExp) => {
@@ -199,6 +187,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin UI by role, in Chromium", () =
     await page.getByRole("button", { name: "Check now" }).click();
     await page.getByRole("alert").filter({ hasText: "The DNS records were not found yet" }).waitFor();
     expect(await page.getByRole("alert").innerText()).toMatch(/No TXT record "kakuremino-verify=[a-z2-7]+" at _kakuremino\.sakura-pta\.example yet/);
+    expect(await seriousViolations(page)).toEqual([]);
     await shot(page, "en-admin-domains.png");
 
     // Usage against the Free plan.
@@ -222,6 +211,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin UI by role, in Chromium", () =
     await ownerRole.selectOption("member");
     await page.getByRole("alert").filter({ hasText: "The account needs at least one owner" }).waitFor();
     expect(await ownerRole.inputValue()).toBe("owner");
+    expect(await seriousViolations(page)).toEqual([]);
     await shot(page, "en-admin-users.png");
 
     // The audit log names who did what.
@@ -248,6 +238,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin UI by role, in Chromium", () =
     const csv = await page.evaluate(async () => (await fetch("/api/audit.csv")).text());
     expect(csv.split("\r\n")[0]).toBe("time,actor,actor_email,action,target,ip");
     expect(csv).toContain(`,${OWNER},user.invite:admin,`);
+    expect(await seriousViolations(page)).toEqual([]);
     await shot(page, "en-admin-audit.png");
 
     // The same pages in Japanese.
