@@ -121,6 +121,10 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin UI by role, in Chromium", () =
     await page.getByLabel("Keep messages for (days)").fill("90");
     await page.getByRole("button", { name: "Save", exact: true }).first().click();
     await page.getByText("Saved", { exact: true }).waitFor();
+    await page.getByRole("button", { name: "Disable" }).click();
+    await page.getByText("Disabled: mail to this address is refused.").waitFor();
+    await page.getByRole("button", { name: "Enable" }).click();
+    await page.getByRole("form", { name: "Settings" }).getByText("active", { exact: true }).waitFor();
 
     // A sender rule; a pattern that is neither an address nor @domain is refused with a message.
     await page.getByLabel("Address or @domain").fill("spam");
@@ -135,6 +139,16 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin UI by role, in Chromium", () =
     await page.getByRole("button", { name: "Invite", exact: true }).click();
     const recipientRow = page.getByRole("table", { name: "Recipients" }).getByRole("row").filter({ hasText: PARENT });
     await expect.poll(() => recipientRow.getByRole("cell").nth(1).innerText()).toBe("invited, not confirmed");
+    // Rotation: the new list is previewed, then applied in one request.
+    await page.getByText("Replace all recipients").click();
+    await page.getByLabel("The new set of recipients, one address per line").fill(`${PARENT}\nparent.two@example.net\nnot an address`);
+    await page.getByRole("heading", { name: "Not an address (1)" }).waitFor();
+    expect(await page.getByRole("button", { name: "Apply" }).isDisabled()).toBe(true);
+    await page.getByLabel("The new set of recipients, one address per line").fill(`${PARENT}\nparent.two@example.net`);
+    expect(await page.getByRole("heading", { level: 3 }).filter({ hasText: /\(\d\)$/ }).allInnerTexts()).toEqual(["Will be invited (1)", "Kept (1)"]);
+    await page.getByRole("button", { name: "Apply" }).click();
+    await page.getByText("1 invited, 0 removed, 1 kept.").waitFor();
+    await page.getByRole("table", { name: "Recipients" }).getByRole("row").filter({ hasText: "parent.two@example.net" }).waitFor();
     await page.getByLabel("Form name").fill("Contact the PTA");
     await page.getByRole("button", { name: "Create form" }).click();
     await page.getByRole("heading", { level: 3, name: "Contact the PTA" }).waitFor();
@@ -173,7 +187,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin UI by role, in Chromium", () =
     expect(await page.getByLabel("Keep messages for (days)").inputValue()).toBe("90");
 
     await go(page, "#/addresses", /Public addresses/);
-    expect(await page.getByRole("row").filter({ hasText: ADDRESS }).getByRole("cell").allInnerTexts()).toEqual([ADDRESS, "Sakura PTA desk", "active", "2"]);
+    expect(await page.getByRole("row").filter({ hasText: ADDRESS }).getByRole("cell").allInnerTexts()).toEqual([ADDRESS, "Sakura PTA desk", "active", "3"]);
     await shot(page, "en-admin-addresses.png", false);
 
     // A customer domain: the records to set, and a check that says what it did not find.
@@ -194,7 +208,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin UI by role, in Chromium", () =
     await go(page, "#/account", /^Account$/);
     const usage = (label: string) => page.getByRole("listitem").filter({ hasText: label }).locator(".count").innerText();
     await expect.poll(() => usage("Public addresses")).toBe("1 / 5");
-    expect(await usage("Recipients")).toBe("2 / 20");
+    expect(await usage("Recipients")).toBe("3 / 20");
     expect(await usage("Custom domains")).toMatch(/^1 \/ 1\s*near the limit$/);
     expect(await page.getByRole("meter", { name: "Public addresses" }).getAttribute("value")).toBe("1");
     expect(await seriousViolations(page)).toEqual([]);
@@ -217,12 +231,15 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin UI by role, in Chromium", () =
     // The audit log names who did what.
     await go(page, "#/audit", /Audit log/);
     // (Creating the account is the operator's action, logged in the operator's own account.)
-    await expect.poll(() => page.getByRole("row").count()).toBe(12);
+    await expect.poll(() => page.getByRole("row").count()).toBe(15);
     const actions = await page.locator("tbody tr td:nth-child(3)").allInnerTexts();
     expect(actions.slice().reverse()).toEqual([
       "address.create",
       "address.update:noticeBanner,retentionDays",
+      "address.update:status",
+      "address.update:status",
       "sender-rule.create:block",
+      "recipient.invite",
       "recipient.invite",
       "form.create",
       "recipient.webhook.add",
@@ -293,7 +310,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin UI by role, in Chromium", () =
     await endPage.getByText(OWNER).waitFor();
     await go(endPage, addressHash, new RegExp(ADDRESS));
     await endPage.getByRole("button", { name: "Delete this address" }).click();
-    expect(await endPage.getByRole("dialog").innerText()).toContain(`Delete ${ADDRESS}? This deletes its 1 recipient(s)`);
+    expect(await endPage.getByRole("dialog").innerText()).toContain(`Delete ${ADDRESS}? This deletes its 2 recipient(s)`);
     await endPage.getByRole("dialog").getByRole("button", { name: "Delete this address" }).click();
     await endPage.getByText("No public address yet.").waitFor();
     await go(endPage, "#/account", /^Account$/);
