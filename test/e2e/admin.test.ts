@@ -17,6 +17,7 @@ import { type Browser, type BrowserContext, type Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, adminApi, applyMigrations, startWrangler } from "../../scripts/dev-server.mjs";
 import { CHROMIUM, launchChromium, screenshot, seriousViolations } from "../helpers/chromium";
+import { mailedLinks, SIGN_IN_LINK, VERIFY_LINK } from "../helpers/mailed-links";
 
 const PORT = 18790;
 const DOH_PORT = 18791;
@@ -28,41 +29,14 @@ const ADMIN = "vice@sakura-pta.example";
 const PARENT = "parent.one@example.net";
 const ADDRESS = "pta@relay.example.jp";
 
-interface Item {
-  kind: string;
-  envelopeTo: string;
-  raw: string;
-}
-
 let server: Awaited<ReturnType<typeof startWrangler>>;
 let doh: Server;
 let browser: Browser;
 const persistTo = mkdtempSync(path.join(tmpdir(), "kakuremino-admin-"));
 const operator = () => adminApi(`http://127.0.0.1:${PORT}`, TOKEN);
-const outbox = async (): Promise<Item[]> => (await operator()("GET", "/api/outbox")).body;
-
-/** The newest mail to `to` of `kind` whose body matches `pattern`, waiting for the queue. */
-async function mailedLink(kind: string, to: string, pattern: RegExp, skip = new Set<string>()): Promise<string> {
-  for (let i = 0; i < 100; i++) {
-    const item = (await outbox()).find((o) => o.kind === kind && o.envelopeTo === to && !skip.has(o.raw));
-    const link = item?.raw.match(pattern)?.[0];
-    if (link) return link;
-    await new Promise((r) => setTimeout(r, 100));
-  }
-  throw new Error(`no ${kind} mail to ${to}`);
-}
-
-const SIGN_IN_LINK = /http:\/\/localhost:\d+\/auth\/callback\?token=[a-z2-7]+/;
-
-/** Asks for a sign-in link on the sign-in page and follows it. */
-async function signIn(page: Page, email: string) {
-  const before = new Set((await outbox()).map((o) => o.raw));
-  await page.goto(URL);
-  await page.getByRole("textbox").fill(email);
-  await page.getByRole("button", { name: /sign-in link|サインイン用リンク/i }).click();
-  await page.getByRole("status").waitFor();
-  await page.goto(await mailedLink("sign-in", email, SIGN_IN_LINK, before));
-}
+const mail = mailedLinks(async () => (await operator()("GET", "/api/outbox")).body, URL);
+const mailedLink = mail.link;
+const signIn = mail.signIn;
 
 async function newPage(locale = "en-US"): Promise<[BrowserContext, Page]> {
   // bypassCSP only lets the test inject axe-core.
@@ -287,7 +261,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin UI by role, in Chromium", () =
     await adminContext.close();
 
     // The recipient confirms, signs in as a member, and leaves the address.
-    const verifyLink = await mailedLink("verification", PARENT, /http:\/\/localhost:\d+\/verify\/[a-z2-7]+/);
+    const verifyLink = await mailedLink("verification", PARENT, VERIFY_LINK);
     expect((await fetch(verifyLink.replace("localhost", "127.0.0.1"), { headers: { accept: "application/json" } })).status).toBe(200);
     const [memberContext, memberPage] = await newPage();
     await signIn(memberPage, PARENT);
