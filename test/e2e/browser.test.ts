@@ -6,22 +6,20 @@
  * (and to docs/screenshots with SAVE_SCREENSHOTS=1).
  */
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
-import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
 import PostalMime from "postal-mime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ROOT, adminApi, applyMigrations, injectEmail, seedDemo, startWrangler } from "../../scripts/dev-server.mjs";
 import { findLeaks } from "../helpers/leak-check";
+import { CHROMIUM, launchChromium, seriousViolations } from "../helpers/chromium";
 
 const PORT = 18788;
 const URL = `http://localhost:${PORT}`;
 const TOKEN = "browser-admin-token";
-const CHROMIUM = "/usr/bin/chromium";
 const CONTACT = "kaori.ito@example.com";
 const SHOTS = path.join(ROOT, process.env.SAVE_SCREENSHOTS ? "docs/screenshots" : "test-results/screenshots");
-const require = createRequire(import.meta.url);
 
 let server: Awaited<ReturnType<typeof startWrangler>>;
 let browser: Browser;
@@ -37,12 +35,6 @@ interface Item {
 
 const admin = () => adminApi(`http://127.0.0.1:${PORT}`, TOKEN);
 const outbox = async (): Promise<Item[]> => (await admin()("GET", "/api/outbox")).body;
-
-async function seriousViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ path: require.resolve("axe-core/axe.min.js") });
-  const result = await page.evaluate(async () => (window as unknown as { axe: { run(): Promise<{ violations: { id: string; impact: string; nodes: unknown[] }[] }> } }).axe.run());
-  return result.violations.filter((v) => v.impact === "serious" || v.impact === "critical").map((v) => `${v.id} (${v.nodes.length})`);
-}
 
 async function signIn(page: Page, email: string) {
   await page.goto(URL);
@@ -67,10 +59,7 @@ beforeAll(async () => {
   const raw = readFileSync(path.join(ROOT, "test/fixtures/iso2022jp-body-address.eml"));
   expect((await injectEmail(`http://127.0.0.1:${PORT}`, { raw, from: CONTACT, to: "info@relay.example.jp" })).status).toBe(200);
   mkdirSync(SHOTS, { recursive: true });
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -9,11 +9,12 @@ import { createServer, type Server } from "node:http";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { chromium, type Browser, type Page } from "playwright-core";
+import { type Browser, type Page } from "playwright-core";
 import PostalMime from "postal-mime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { adminApi, applyMigrations, seedDemo, startWrangler } from "../../scripts/dev-server.mjs";
 import { findLeaks } from "../helpers/leak-check";
+import { CHROMIUM, launchChromium } from "../helpers/chromium";
 
 const PORT = 19260;
 const RELAY = `http://localhost:${PORT}`;
@@ -22,7 +23,6 @@ const SHOP = `http://127.0.0.1:${SHOP_PORT}`;
 /** A site that is not in the form's allowedOrigins. */
 const OTHER_PORT = 19262;
 const TOKEN = "embed-admin-token";
-const CHROMIUM = "/usr/bin/chromium";
 const STAFF = ["staff.one@example.net", "staff.two@example.net"];
 const require = createRequire(import.meta.url);
 
@@ -92,10 +92,7 @@ beforeAll(async () => {
   expect(form.status).toBe(201);
   embed = (await admin()("GET", `/api/addresses/${pa.id}/forms/${form.body.id}/embed`)).body;
   sites.push(await serveShop(SHOP_PORT), await serveShop(OTHER_PORT));
-  browser = await chromium.launch({
-    executablePath: CHROMIUM,
-    args: ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
-  });
+  browser = await launchChromium();
 });
 
 afterAll(async () => {

@@ -141,7 +141,6 @@ export interface DnsRecord {
   type: string;
   name: string;
   value: string;
-  priority?: number;
 }
 
 export interface Domain {
@@ -169,34 +168,68 @@ export type AddressPatch = Partial<Pick<PublicAddress, "displayName" | "status" 
 
 export interface Recipient {
   id: string;
+  /** A mailbox's address, or a webhook's URL. */
   email: string;
-  kind: string;
+  kind: "mailbox" | "webhook";
   verified: boolean;
   createdAt: number | string;
 }
 
+/** The answer to creating a form (its snippets come with GET /api/forms). */
 export interface WebForm {
   id: string;
   name: string;
-  postUrl?: string;
+  postUrl: string;
   allowedOrigins: string[];
-  thankYouUrl?: string | null;
+  thankYouUrl?: string;
   confirmSubmitter: boolean;
 }
 
 export type NewForm = { name: string; allowedOrigins: string[]; thankYouUrl?: string; confirmSubmitter: boolean };
 
-
 export interface SenderRule {
   id: string;
   kind: "allow" | "block";
   pattern: string;
+  createdAt?: number | string;
 }
+
+/** A webhook recipient as created: its signing secret appears in this answer only. */
+export interface NewWebhook {
+  id: string;
+  kind: "webhook";
+  url: string;
+  verified: boolean;
+  secret: string;
+}
+
+/** A system's API key as created: the key appears in this answer only. */
+export interface NewApiKey {
+  id: string;
+  key: string;
+  label: string;
+}
+
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  secure: boolean;
+  username: string;
+}
+
+/** Which sender an address's replies go through; `mailer: null` = the relay's default. Never the password. */
+export interface Sender {
+  mailer: string | null;
+  defaultMailer: string;
+  smtp: SmtpSettings | null;
+}
+
+export type SenderChoice = { mailer: "smtp"; smtp: { host: string; port: number; secure?: boolean; username: string; password: string } } | { mailer: string };
 
 export interface AuditEntry {
   id: string;
   actor: string;
-  actorEmail?: string;
+  actorEmail?: string | null;
   action: string;
   target: string;
   ip: string;
@@ -242,11 +275,16 @@ export const api = {
   rotateRecipients: (id: string, emails: string[]) => request<{ added: number; removed: number; kept: number }>("PUT", `${addressPath(id)}/recipients`, { emails }),
   removeRecipient: (id: string, rid: string) => request<void>("DELETE", `${addressPath(id)}/recipients/${enc(rid)}`),
   resendInvitation: (id: string, rid: string) => request<void>("POST", `${addressPath(id)}/recipients/${enc(rid)}/resend`),
+  addWebhook: (id: string, url: string) => request<NewWebhook>("POST", `${addressPath(id)}/recipients`, { kind: "webhook", url }),
+  rotateWebhookSecret: (id: string, rid: string) => request<{ id: string; secret: string }>("POST", `${addressPath(id)}/recipients/${enc(rid)}/webhook-secret`),
+  createKey: (id: string, rid: string, label: string) => request<NewApiKey>("POST", `${addressPath(id)}/recipients/${enc(rid)}/keys`, { label }),
+  revokeKey: (id: string, rid: string, keyId: string) => request<void>("DELETE", `${addressPath(id)}/recipients/${enc(rid)}/keys/${enc(keyId)}`),
 
-  addressForms: (id: string) => request<WebForm[]>("GET", `${addressPath(id)}/forms`),
-  deleteForm: (id: string, formId: string) => request<void>("DELETE", `${addressPath(id)}/forms/${enc(formId)}`),
   createForm: (id: string, form: NewForm) => request<WebForm>("POST", `${addressPath(id)}/forms`, form),
-  formEmbed: (id: string, formId: string) => request<FormEmbed>("GET", `${addressPath(id)}/forms/${enc(formId)}/embed`),
+
+  sender: (id: string) => request<Sender>("GET", `${addressPath(id)}/sender`),
+  setSender: (id: string, choice: SenderChoice) => request<Sender>("PUT", `${addressPath(id)}/sender`, choice),
+  resetSender: (id: string) => request<Sender>("DELETE", `${addressPath(id)}/sender`),
 
   senderRules: (id: string) => request<SenderRule[]>("GET", `${addressPath(id)}/sender-rules`),
   addSenderRule: (id: string, kind: SenderRule["kind"], pattern: string) => request<SenderRule>("POST", `${addressPath(id)}/sender-rules`, { kind, pattern }),

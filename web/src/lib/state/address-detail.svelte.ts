@@ -1,14 +1,15 @@
 /**
- * One public address's recipients, web forms and sender rules. Rotation ("the set becomes
- * exactly these") is previewed before it is sent, because removing a recipient deletes their
- * conversations.
+ * One public address's recipients: mailboxes (invite, resend, remove), rotation ("the set
+ * becomes exactly these", previewed before it is sent because removing a recipient deletes their
+ * conversations), webhook recipients and systems' API keys. Secrets and keys are shown once:
+ * the server never answers them again.
  */
-import { ApiFailure, api as defaultApi, type Api, type FormEmbed, type NewForm, type Recipient, type SenderRule, type WebForm } from "../api";
+import { api as defaultApi, type Api, type NewApiKey, type Recipient } from "../api";
 import { Action } from "./action.svelte";
 
-type DetailApi = Pick<
+type RecipientsApi = Pick<
   Api,
-  "recipients" | "inviteRecipient" | "rotateRecipients" | "removeRecipient" | "resendInvitation" | "addressForms" | "createForm" | "formEmbed" | "senderRules" | "addSenderRule" | "deleteSenderRule"
+  "recipients" | "inviteRecipient" | "rotateRecipients" | "removeRecipient" | "resendInvitation" | "addWebhook" | "rotateWebhookSecret" | "createKey" | "revokeKey"
 >;
 
 const EMAIL = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/;
@@ -40,137 +41,137 @@ export function previewRotation(current: readonly string[], text: string): Rotat
   };
 }
 
-/** A list the server may not offer yet (404/405): null instead of an error. */
-async function optional<T>(request: Promise<T>): Promise<T | null> {
-  try {
-    return await request;
-  } catch (e) {
-    if (e instanceof ApiFailure && (e.status === 404 || e.status === 405)) return null;
-    throw e;
-  }
+/** A secret or key the server answered once, for the row it belongs to. */
+export interface ShownOnce {
+  recipientId: string;
+  label: string;
+  value: string;
 }
 
 export class AddressDetailState {
   addressId = $state<string | null>(null);
   recipients = $state<Recipient[]>([]);
-  forms = $state<WebForm[]>([]);
-  /** False when the server has no form list (older API): the panel then only creates forms. */
-  formsListed = $state(true);
-  rules = $state<SenderRule[]>([]);
-  /** Embed snippets per form id; null when the server offers none (404). */
-  embeds = $state<Record<string, FormEmbed | null>>({});
   lastRotation = $state<{ added: number; removed: number; kept: number } | null>(null);
+  /** The last webhook secret or API key created: shown until another replaces it. */
+  shownOnce = $state<ShownOnce | null>(null);
+  /**
+   * Keys created on this page, per recipient, so they can be revoked. The API lists no keys
+   * (a key is stored only as its hash), so earlier keys are revoked by whoever kept their id.
+   */
+  keys = $state<Record<string, NewApiKey[]>>({});
 
   readonly loading = new Action();
   readonly inviting = new Action();
   readonly rotating = new Action();
-  /** Remove and resend, per recipient row. */
+  readonly addingWebhook = new Action();
+  /** Remove, resend, new secret, new key and revoke, per recipient row. */
   readonly recipientRow = new Action();
-  readonly creatingForm = new Action();
-  readonly embedding = new Action();
-  readonly addingRule = new Action();
-  readonly deletingRule = new Action();
 
-  constructor(private api: DetailApi = defaultApi) {}
+  constructor(private api: RecipientsApi = defaultApi) {}
 
-  recipientEmails = $derived(this.recipients.map((r) => r.email));
+  /** Rotation concerns mailboxes only: webhooks stay whatever the list says. */
+  mailboxes = $derived(this.recipients.filter((r) => r.kind !== "webhook"));
+  recipientEmails = $derived(this.mailboxes.map((r) => r.email));
 
   async open(addressId: string) {
     if (this.addressId !== addressId) {
       this.recipients = [];
-      this.forms = [];
-      this.rules = [];
-      this.embeds = {};
       this.lastRotation = null;
+      this.shownOnce = null;
+      this.keys = {};
     }
     this.addressId = addressId;
     await this.loading.run(async () => {
-      const [recipients, forms, rules] = await Promise.all([this.api.recipients(addressId), optional(this.api.addressForms(addressId)), optional(this.api.senderRules(addressId))]);
-      if (this.addressId !== addressId) return;
-      this.recipients = recipients;
-      this.forms = forms ?? [];
-      this.formsListed = forms !== null;
-      this.rules = rules ?? [];
+      const recipients = await this.api.recipients(addressId);
+      if (this.addressId === addressId) this.recipients = recipients;
     });
   }
 
-  private async reloadRecipients() {
+  private async reload() {
     if (this.addressId) this.recipients = await this.api.recipients(this.addressId);
   }
 
-  async invite(email: string): Promise<boolean> {
+  /** Runs `work` with the open address's id; false when none is open. */
+  private withAddress(action: Action, work: (id: string) => Promise<unknown>, target: string | null = null): Promise<boolean> {
     const id = this.addressId;
-    if (!id) return false;
-    return this.inviting.run(async () => {
+    if (!id) return Promise.resolve(false);
+    return action.run(() => work(id), target);
+  }
+
+  invite(email: string): Promise<boolean> {
+    return this.withAddress(this.inviting, async (id) => {
       await this.api.inviteRecipient(id, email.trim());
-      await this.reloadRecipients();
+      await this.reload();
     });
   }
 
-  async resend(rid: string): Promise<boolean> {
-    const id = this.addressId;
-    if (!id) return false;
-    return this.recipientRow.run(() => this.api.resendInvitation(id, rid), rid);
+  resend(rid: string): Promise<boolean> {
+    return this.withAddress(this.recipientRow, (id) => this.api.resendInvitation(id, rid), rid);
   }
 
-  async removeRecipient(rid: string): Promise<boolean> {
-    const id = this.addressId;
-    if (!id) return false;
-    return this.recipientRow.run(async () => {
-      await this.api.removeRecipient(id, rid);
-      this.recipients = this.recipients.filter((r) => r.id !== rid);
-    }, rid);
+  removeRecipient(rid: string): Promise<boolean> {
+    return this.withAddress(
+      this.recipientRow,
+      async (id) => {
+        await this.api.removeRecipient(id, rid);
+        this.recipients = this.recipients.filter((r) => r.id !== rid);
+        if (this.shownOnce?.recipientId === rid) this.shownOnce = null;
+      },
+      rid,
+    );
   }
 
-  async rotate(text: string): Promise<boolean> {
-    const id = this.addressId;
+  rotate(text: string): Promise<boolean> {
     const preview = previewRotation(this.recipientEmails, text);
-    if (!id || preview.invalid.length || preview.added.length + preview.kept.length === 0) return false;
-    return this.rotating.run(async () => {
+    if (preview.invalid.length || preview.added.length + preview.kept.length === 0) return Promise.resolve(false);
+    return this.withAddress(this.rotating, async (id) => {
       this.lastRotation = await this.api.rotateRecipients(id, [...preview.kept, ...preview.added]);
-      await this.reloadRecipients();
+      await this.reload();
     });
   }
 
-  async createForm(form: NewForm): Promise<boolean> {
-    const id = this.addressId;
-    if (!id) return false;
-    return this.creatingForm.run(async () => {
-      const created = await this.api.createForm(id, form);
-      this.forms = [...this.forms, created];
+  addWebhook(url: string): Promise<boolean> {
+    return this.withAddress(this.addingWebhook, async (id) => {
+      const created = await this.api.addWebhook(id, url.trim());
+      this.shownOnce = { recipientId: created.id, label: "secret", value: created.secret };
+      await this.reload();
     });
   }
 
-  /** Asks for the embed snippets once; a 404 means the server has none: nothing is shown. */
-  async loadEmbed(formId: string) {
-    const id = this.addressId;
-    if (!id || formId in this.embeds) return;
-    await this.embedding.run(async () => {
-      try {
-        this.embeds = { ...this.embeds, [formId]: await this.api.formEmbed(id, formId) };
-      } catch (e) {
-        if (e instanceof ApiFailure && e.status === 404) this.embeds = { ...this.embeds, [formId]: null };
-        else throw e;
-      }
-    }, formId);
+  /** A new signing secret; the old one stops working at once. */
+  rotateSecret(rid: string): Promise<boolean> {
+    return this.withAddress(
+      this.recipientRow,
+      async (id) => {
+        const { secret } = await this.api.rotateWebhookSecret(id, rid);
+        this.shownOnce = { recipientId: rid, label: "secret", value: secret };
+      },
+      rid,
+    );
   }
 
-  async addRule(kind: SenderRule["kind"], pattern: string): Promise<boolean> {
-    const id = this.addressId;
-    if (!id) return false;
-    return this.addingRule.run(async () => {
-      const rule = await this.api.addSenderRule(id, kind, pattern.trim());
-      this.rules = [...this.rules, rule];
-    });
+  createKey(rid: string, label: string): Promise<boolean> {
+    return this.withAddress(
+      this.recipientRow,
+      async (id) => {
+        const key = await this.api.createKey(id, rid, label.trim());
+        this.keys = { ...this.keys, [rid]: [...(this.keys[rid] ?? []), key] };
+        this.shownOnce = { recipientId: rid, label: "key", value: key.key };
+      },
+      rid,
+    );
   }
 
-  async deleteRule(ruleId: string): Promise<boolean> {
-    const id = this.addressId;
-    if (!id) return false;
-    return this.deletingRule.run(async () => {
-      await this.api.deleteSenderRule(id, ruleId);
-      this.rules = this.rules.filter((r) => r.id !== ruleId);
-    }, ruleId);
+  revokeKey(rid: string, keyId: string): Promise<boolean> {
+    return this.withAddress(
+      this.recipientRow,
+      async (id) => {
+        await this.api.revokeKey(id, rid, keyId);
+        this.keys = { ...this.keys, [rid]: (this.keys[rid] ?? []).filter((k) => k.id !== keyId) };
+        if (this.shownOnce?.recipientId === rid && this.shownOnce.label === "key") this.shownOnce = null;
+      },
+      rid,
+    );
   }
 }
 

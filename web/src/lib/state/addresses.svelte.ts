@@ -34,14 +34,17 @@ export class AddressesState {
     return created;
   }
 
-  /** Sends only what changed; the server's answer replaces the row (the count is kept). */
+  /**
+   * Sends only what changed; the server's answer replaces the row except its recipient count,
+   * which PATCH does not compute (it answers 0).
+   */
   async update(id: string, patch: AddressPatch): Promise<boolean> {
     const current = this.byId(id);
     const changed = Object.fromEntries(Object.entries(patch).filter(([k, v]) => current?.[k as keyof PublicAddress] !== v)) as AddressPatch;
     if (!Object.keys(changed).length) return true;
     return this.saving.run(async () => {
       const row = await this.api.updateAddress(id, changed);
-      this.items = this.items.map((a) => (a.id === id ? { ...a, ...row, recipientCount: row.recipientCount ?? a.recipientCount } : a));
+      this.items = this.items.map((a) => (a.id === id ? { ...a, ...row, recipientCount: a.recipientCount } : a));
     }, id);
   }
 
