@@ -140,7 +140,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin UI by role, in Chromium", () =
     await page.getByRole("dialog").getByRole("button", { name: "Revoke key CRM" }).click();
     await expect.poll(() => page.getByRole("button", { name: "Revoke key CRM" }).count()).toBe(0);
     await page.getByLabel("Your own SMTP server").check();
-    await page.getByLabel("SMTP host").fill("smtp.sakura-pta.example");
+    await page.getByLabel("SMTP host").fill("smtp.sakura-pta.example.com");
     await page.getByLabel("User name").fill("desk");
     const senderSave = page.getByRole("region", { name: "Sender of replies" }).getByRole("button", { name: "Save" });
     await senderSave.click();
@@ -148,7 +148,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin UI by role, in Chromium", () =
     await page.getByLabel("Password").fill("app-password-1");
     await senderSave.click();
     await page.getByText("Sender saved.").waitFor();
-    expect(await page.getByTestId("sender-current").innerText()).toBe("SMTP desk@smtp.sakura-pta.example:587");
+    expect(await page.getByTestId("sender-current").innerText()).toBe("SMTP desk@smtp.sakura-pta.example.com:587");
     expect(await page.getByLabel("Password").inputValue()).toBe("");
     expect(await seriousViolations(page)).toEqual([]);
     await shot(page, "en-admin-address.png");

@@ -46,12 +46,13 @@ class RawEmail extends Email {
 }
 
 /**
- * Ports a public SMTP server may be reached on: 25 (RFC 5321), 465 (implicit TLS, RFC 8314),
- * 587 (submission, RFC 6409) and the common 2525 alternative. Any other port would let an
+ * Ports a public SMTP server may be reached on: 465 (implicit TLS, RFC 8314), 587 (submission,
+ * RFC 6409) and the common 2525 alternative — not 25, to which Workers may not open connections
+ * at all (Cloudflare's TCP sockets limits), so it would fail every reply. Any other port would let an
  * account's admin use the relay to probe arbitrary services, with the answer's shape
  * ("unreachable", "timed out", a code) as the oracle.
  */
-export const SMTP_PORTS = [25, 465, 587, 2525];
+export const SMTP_PORTS = [465, 587, 2525];
 
 /**
  * Why the relay must not connect to this SMTP server (the SSRF rule webhooks follow, plus mail
@@ -60,6 +61,7 @@ export const SMTP_PORTS = [25, 465, 587, 2525];
 export function smtpHostRefusal(host: string, port: number, privateHosts: string[]): string | null {
   const canonical = canonicalHost(host);
   if (!canonical) return "host must be a host name";
+  if (port === 25) return "port: Workers cannot connect to port 25; use 465 (implicit TLS) or 587";
   if (privateHosts.includes(canonical)) return null;
   const refusal = hostRefusal(canonical);
   if (refusal) return `host ${refusal}`;

@@ -26,8 +26,8 @@ const hostname = z
 
 const smtpSchema = z.strictObject({
   host: hostname,
-  // Workers may not open connections to port 25: refused here rather than failing every reply.
-  port: z.number().int().min(1).max(65535).refine((p) => p !== 25, "Workers cannot connect to port 25; use 465 (implicit TLS) or 587"),
+  // Which ports may be used is smtpHostRefusal's decision (port 25 included), with the host's.
+  port: z.number().int().min(1).max(65535),
   /** Defaults to implicit TLS on 465, STARTTLS elsewhere. */
   secure: z.boolean().optional(),
   username: singleLine(254).min(1),

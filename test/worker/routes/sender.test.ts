@@ -58,7 +58,7 @@ describe("per-address sender", () => {
       [{ mailer: "smtp", smtp: { ...SMTP, host: "smtp.example.com:25" } }, 400, "invalid_request"],
       [{ mailer: "smtp", smtp: { ...SMTP, host: "smtp.example.com\r\nRCPT TO:<x@y>" } }, 400, "invalid_request"],
       [{ mailer: "smtp", smtp: { ...SMTP, port: 70000 } }, 400, "invalid_request"],
-      [{ mailer: "smtp", smtp: { ...SMTP, port: 25 } }, 400, "invalid_request"],
+      [{ mailer: "smtp", smtp: { ...SMTP, port: 25 } }, 400, "invalid_smtp_host"],
       [{ mailer: "smtp", smtp: { ...SMTP, username: "a\r\nb" } }, 400, "invalid_request"],
       [{ mailer: "smtp", smtp: { ...SMTP, tls: true } }, 400, "unknown_field"],
       [{ mailer: "resend", apiKey: "x" }, 400, "unknown_field"],
