@@ -18,8 +18,7 @@ export const keyRoutes = new Hono<AppEnv>();
 
 keyRoutes.post("/reseal", async (c) => {
   requireOperator(c);
-  // The body is optional (`curl -X POST` with no body): empty means the defaults.
-  const { limit } = (await c.req.text()).trim() === "" ? resealSchema.parse({}) : await readJson(c, resealSchema);
+  const { limit } = await readJson(c, resealSchema, { optionalBody: true });
   const { db, ring } = c.var;
   // Re-sealing cannot repair a wrong index key, and running it then would hide the real problem.
   if ((await indexKeyState(db, ring)) === "mismatch") {

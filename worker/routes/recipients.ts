@@ -106,7 +106,7 @@ export const keySchema = z.strictObject({ label: z.string().max(100).regex(/^[^\
 /** A system's API key for one recipient: shown once, stored as a hash, revocable. */
 recipientRoutes.post("/:rid/keys", async (c) => {
   const pa = await ownedAddress(c, c.req.param("id")!);
-  const { label } = await readJson(c, keySchema);
+  const { label } = await readJson(c, keySchema, { optionalBody: true });
   const [row] = await c.var.db.select({ id: recipients.id }).from(recipients).where(and(eq(recipients.id, c.req.param("rid")), eq(recipients.publicAddressId, pa.id)));
   if (!row) throw new ApiError("not_found", "No such recipient", 404);
   const key = `km_${randomToken(24)}`;
@@ -114,6 +114,15 @@ recipientRoutes.post("/:rid/keys", async (c) => {
   await c.var.db.insert(apiKeys).values({ id, recipientId: row.id, keyHash: await sha256Hex(key), label });
   await record(c, "api-key.create", id);
   return c.json({ id, key, label }, 201);
+});
+
+/** The recipient's keys, revoked ones included: never the key itself (only its hash is stored). */
+recipientRoutes.get("/:rid/keys", async (c) => {
+  const pa = await ownedAddress(c, c.req.param("id")!);
+  const [row] = await c.var.db.select({ id: recipients.id }).from(recipients).where(and(eq(recipients.id, c.req.param("rid")), eq(recipients.publicAddressId, pa.id)));
+  if (!row) throw new ApiError("not_found", "No such recipient", 404);
+  const keys = await c.var.db.select({ id: apiKeys.id, label: apiKeys.label, createdAt: apiKeys.createdAt, revokedAt: apiKeys.revokedAt }).from(apiKeys).where(eq(apiKeys.recipientId, row.id)).orderBy(apiKeys.createdAt, sql`rowid`);
+  return c.json(keys);
 });
 
 recipientRoutes.delete("/:rid/keys/:keyId", async (c) => {

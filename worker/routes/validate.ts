@@ -4,12 +4,17 @@ import { z } from "zod";
 import { ApiError } from "../errors";
 import { cleanAddrSpec } from "../mime/address";
 
-export async function readJson<T extends z.ZodType>(c: Context, schema: T): Promise<z.infer<T>> {
+export async function readJson<T extends z.ZodType>(c: Context, schema: T, options: { optionalBody?: boolean } = {}): Promise<z.infer<T>> {
   let body: unknown;
-  try {
-    body = await c.req.json();
-  } catch {
-    throw new ApiError("invalid_json", "The request body is not valid JSON");
+  const text = await c.req.text();
+  // Where every field is optional, no body at all (`curl -X POST`) means the defaults.
+  if (options.optionalBody && text.trim() === "") body = {};
+  else {
+    try {
+      body = JSON.parse(text);
+    } catch {
+      throw new ApiError("invalid_json", "The request body is not valid JSON");
+    }
   }
   const result = schema.safeParse(body);
   if (!result.success) {

@@ -48,6 +48,7 @@ const POLICY: Record<string, Policy> = {
   "DELETE /api/addresses/:id/recipients/:rid": "admin",
   "POST /api/addresses/:id/recipients/:rid/resend": "admin",
   "POST /api/addresses/:id/recipients/:rid/keys": "admin",
+  "GET /api/addresses/:id/recipients/:rid/keys": "admin",
   "DELETE /api/addresses/:id/recipients/:rid/keys/:keyId": "admin",
   "POST /api/addresses/:id/forms": "admin",
   "GET /api/addresses/:id/forms": "admin",

@@ -38,6 +38,27 @@ describe("system API keys", () => {
     expect(await findLeaks(rawBytes(out[0]), [STAFF_ONE, STAFF_TWO, alias])).toEqual([]);
   });
 
+  it("keys are listed without the key (revoked ones marked); a key's label is optional, so is the body", async () => {
+    await setUpConversation();
+    const first = await keyFor(STAFF_ONE);
+    const base = `/api/addresses/${first.addressId}/recipients/${first.recipientId}/keys`;
+    const bare = await api("POST", base, "", {});
+    expect(bare.status).toBe(401);
+    const noBody = await api("POST", base, "", { authorization: "Bearer test-admin-token" });
+    expect(noBody.status).toBe(201);
+    const second = await noBody.json();
+    expect(second.label).toBe("");
+    expect((await api("DELETE", `${base}/${first.id}`)).status).toBe(204);
+    const listed = await (await api("GET", base)).json();
+    expect(listed).toEqual([
+      { id: first.id, label: "ePRO", createdAt: expect.any(Number), revokedAt: expect.any(Number) },
+      { id: second.id, label: "", createdAt: expect.any(Number), revokedAt: null },
+    ]);
+    expect(JSON.stringify(listed)).not.toContain(first.key);
+    expect((await api("POST", base, "{", { authorization: "Bearer test-admin-token" })).status).toBe(400);
+    expect((await api("GET", `/api/addresses/${first.addressId}/recipients/nope/keys`)).status).toBe(404);
+  });
+
   it("a key sees only its own recipient, never admin routes, and stops working once revoked", async () => {
     await setUpConversation();
     const { key, id, addressId, recipientId } = await keyFor(STAFF_TWO);
