@@ -115,6 +115,8 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin UI by role, in Chromium", () =
     await expect.poll(() => recipientRow.getByRole("cell").nth(1).innerText()).toBe("invited, not confirmed");
     // Rotation: the new list is previewed, then applied in one request.
     await page.getByText("Replace all recipients").click();
+    // Opening it starts from the current set (filled in by the toggle event, which comes later).
+    await expect.poll(() => page.getByLabel("The new set of recipients, one address per line").inputValue()).toBe(PARENT);
     await page.getByLabel("The new set of recipients, one address per line").fill(`${PARENT}\nparent.two@example.net\nnot an address`);
     await page.getByRole("heading", { name: "Not an address (1)" }).waitFor();
     expect(await page.getByRole("button", { name: "Apply" }).isDisabled()).toBe(true);

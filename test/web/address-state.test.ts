@@ -40,6 +40,7 @@ function recipientsApi(initial: Recipient[]) {
       return { id: "w1", kind: "webhook" as const, url, verified: true, secret: "whsec_first" };
     }),
     rotateWebhookSecret: vi.fn(async (_id: string, rid: string) => ({ id: rid, secret: "whsec_second" })),
+    keys: vi.fn(async (_id: string, rid: string) => (rid === "r1" ? [{ id: "k0", label: "old", createdAt: 1, revokedAt: null }, { id: "kx", label: "gone", createdAt: 1, revokedAt: 5 }] : [])),
     createKey: vi.fn(async (_id: string, _rid: string, label: string) => ({ id: "k1", key: "km_secretkey", label })),
     revokeKey: vi.fn(async () => undefined),
   };
@@ -127,6 +128,8 @@ describe("AddressDetailState (recipients)", () => {
     const api = recipientsApi([mailbox("r1", "a@example.net")]);
     const d = new AddressDetailState(api);
     await d.open("pa1");
+    // Keys made earlier are listed (never their value); revoked ones are not.
+    expect(d.keys).toEqual({ r1: [{ id: "k0", label: "old", createdAt: 1, revokedAt: null }] });
     await d.addWebhook(" https://crm.example.com/hook ");
     expect(api.addWebhook).toHaveBeenCalledWith("pa1", "https://crm.example.com/hook");
     expect(d.shownOnce).toEqual({ recipientId: "w1", label: "secret", value: "whsec_first" });
@@ -136,14 +139,15 @@ describe("AddressDetailState (recipients)", () => {
     await d.createKey("r1", " CRM ");
     expect(api.createKey).toHaveBeenCalledWith("pa1", "r1", "CRM");
     expect(d.shownOnce).toEqual({ recipientId: "r1", label: "key", value: "km_secretkey" });
-    expect(d.keys).toEqual({ r1: [{ id: "k1", key: "km_secretkey", label: "CRM" }] });
+    expect(d.keys.r1.map((k) => [k.id, k.label, k.revokedAt])).toEqual([["k0", "old", null], ["k1", "CRM", null]]);
+    expect(JSON.stringify(d.keys)).not.toContain("km_secretkey");
     await d.revokeKey("r1", "k1");
     expect(api.revokeKey).toHaveBeenCalledWith("pa1", "r1", "k1");
-    expect([d.keys, d.shownOnce]).toEqual([{ r1: [] }, null]);
+    expect([d.keys.r1.map((k) => k.id), d.shownOnce]).toEqual([["k0"], null]);
     // Another address forgets what was shown for this one.
     await d.createKey("r1", "again");
     await d.open("pa2");
-    expect([d.keys, d.shownOnce]).toEqual([{}, null]);
+    expect([d.keys.r1.map((k) => k.id), d.shownOnce]).toEqual([["k0"], null]);
   });
 });
 

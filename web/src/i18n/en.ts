@@ -187,7 +187,6 @@ export const en = {
     revokeKey: (label: string) => `Revoke key ${label}`,
     confirmRevoke: (label: string) => `Revoke the API key ${label}? Systems using it are refused at once.`,
     shownOnce: { secret: "Signing secret — copy it now, it is not shown again:", key: "API key — copy it now, it is not shown again:" } as Record<string, string>,
-    keysNote: "Keys are stored only as a hash: keys made earlier are not listed here.",
   },
   sender: {
     title: "Sender of replies",

@@ -188,7 +188,6 @@ export const ja: Messages = {
     revokeKey: (label: string) => `キー ${label} を無効化`,
     confirmRevoke: (label: string) => `API キー ${label} を無効にしますか?このキーを使うシステムはすぐに拒否されます。`,
     shownOnce: { secret: "署名用シークレット — 再表示されないので今すぐコピーしてください:", key: "API キー — 再表示されないので今すぐコピーしてください:" },
-    keysNote: "キーはハッシュでのみ保存されるため、以前に作ったキーはここに表示されません。",
   },
   sender: {
     title: "返信の送信方法",

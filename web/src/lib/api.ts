@@ -210,6 +210,14 @@ export interface NewApiKey {
   label: string;
 }
 
+/** A key as listed: never the key itself (the server keeps only its hash). */
+export interface ApiKey {
+  id: string;
+  label: string;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
 export interface SmtpSettings {
   host: string;
   port: number;
@@ -278,6 +286,7 @@ export const api = {
   addWebhook: (id: string, url: string) => request<NewWebhook>("POST", `${addressPath(id)}/recipients`, { kind: "webhook", url }),
   rotateWebhookSecret: (id: string, rid: string) => request<{ id: string; secret: string }>("POST", `${addressPath(id)}/recipients/${enc(rid)}/webhook-secret`),
   createKey: (id: string, rid: string, label: string) => request<NewApiKey>("POST", `${addressPath(id)}/recipients/${enc(rid)}/keys`, { label }),
+  keys: (id: string, rid: string) => request<ApiKey[]>("GET", `${addressPath(id)}/recipients/${enc(rid)}/keys`),
   revokeKey: (id: string, rid: string, keyId: string) => request<void>("DELETE", `${addressPath(id)}/recipients/${enc(rid)}/keys/${enc(keyId)}`),
 
   createForm: (id: string, form: NewForm) => request<WebForm>("POST", `${addressPath(id)}/forms`, form),

@@ -4,12 +4,12 @@
  * conversations), webhook recipients and systems' API keys. Secrets and keys are shown once:
  * the server never answers them again.
  */
-import { api as defaultApi, type Api, type NewApiKey, type Recipient } from "../api";
+import { api as defaultApi, type Api, type ApiKey, type Recipient } from "../api";
 import { Action } from "./action.svelte";
 
 type RecipientsApi = Pick<
   Api,
-  "recipients" | "inviteRecipient" | "rotateRecipients" | "removeRecipient" | "resendInvitation" | "addWebhook" | "rotateWebhookSecret" | "createKey" | "revokeKey"
+  "recipients" | "inviteRecipient" | "rotateRecipients" | "removeRecipient" | "resendInvitation" | "addWebhook" | "rotateWebhookSecret" | "keys" | "createKey" | "revokeKey"
 >;
 
 const EMAIL = /^[^\s@<>(),;:"]+@[^\s@<>(),;:"]+\.[^\s@<>(),;:"]+$/;
@@ -54,11 +54,8 @@ export class AddressDetailState {
   lastRotation = $state<{ added: number; removed: number; kept: number } | null>(null);
   /** The last webhook secret or API key created: shown until another replaces it. */
   shownOnce = $state<ShownOnce | null>(null);
-  /**
-   * Keys created on this page, per recipient, so they can be revoked. The API lists no keys
-   * (a key is stored only as its hash), so earlier keys are revoked by whoever kept their id.
-   */
-  keys = $state<Record<string, NewApiKey[]>>({});
+  /** Each recipient's keys that still work (revoked ones are not shown), by label and id only. */
+  keys = $state<Record<string, ApiKey[]>>({});
 
   readonly loading = new Action();
   readonly inviting = new Action();
@@ -83,7 +80,10 @@ export class AddressDetailState {
     this.addressId = addressId;
     await this.loading.run(async () => {
       const recipients = await this.api.recipients(addressId);
-      if (this.addressId === addressId) this.recipients = recipients;
+      const lists = await Promise.all(recipients.map((r) => this.api.keys(addressId, r.id)));
+      if (this.addressId !== addressId) return;
+      this.recipients = recipients;
+      this.keys = Object.fromEntries(recipients.map((r, i) => [r.id, lists[i].filter((k) => k.revokedAt === null)]));
     });
   }
 
@@ -155,7 +155,7 @@ export class AddressDetailState {
       this.recipientRow,
       async (id) => {
         const key = await this.api.createKey(id, rid, label.trim());
-        this.keys = { ...this.keys, [rid]: [...(this.keys[rid] ?? []), key] };
+        this.keys = { ...this.keys, [rid]: [...(this.keys[rid] ?? []), { id: key.id, label: key.label, createdAt: Date.now(), revokedAt: null }] };
         this.shownOnce = { recipientId: rid, label: "key", value: key.key };
       },
       rid,
