@@ -128,6 +128,13 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin UI by role, in Chromium", () =
     await page.getByLabel("Form name").fill("Contact the PTA");
     await page.getByRole("button", { name: "Create form" }).click();
     await page.getByRole("heading", { level: 3, name: "Contact the PTA" }).waitFor();
+    // A form made by mistake is deleted after a confirmation; the other stays.
+    await page.getByLabel("Form name").fill("Old survey");
+    await page.getByRole("button", { name: "Create form" }).click();
+    await page.getByRole("heading", { level: 3, name: "Old survey" }).waitFor();
+    await page.getByRole("button", { name: "Delete form Old survey" }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete form Old survey" }).click();
+    await expect.poll(() => page.getByRole("region", { name: "Web forms" }).getByRole("heading", { level: 3 }).allInnerTexts()).toEqual(["Contact the PTA"]);
 
     // A webhook recipient's signing secret and a system's API key are shown once; the key is revoked.
     await page.getByLabel("Webhook URL (https)").fill("https://hooks.example.com/kakuremino");
@@ -207,7 +214,7 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin UI by role, in Chromium", () =
     // The audit log names who did what.
     await go(page, "#/audit", /Audit log/);
     // (Creating the account is the operator's action, logged in the operator's own account.)
-    await expect.poll(() => page.getByRole("row").count()).toBe(15);
+    await expect.poll(() => page.getByRole("row").count()).toBe(17);
     const actions = await page.locator("tbody tr td:nth-child(3)").allInnerTexts();
     expect(actions.slice().reverse()).toEqual([
       "address.create",
@@ -218,6 +225,8 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin UI by role, in Chromium", () =
       "recipient.invite",
       "recipient.invite",
       "form.create",
+      "form.create",
+      "form.delete",
       "recipient.webhook.add",
       "api-key.create",
       "api-key.revoke",

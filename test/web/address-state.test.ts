@@ -182,6 +182,7 @@ describe("AddressFormsState", () => {
         all.push(embed("f3", "info@relay.example.jp"));
         return { id: "f3", postUrl: "http://relay.test/f/f3", allowedOrigins: [], confirmSubmitter: true, ...form };
       }),
+      deleteForm: vi.fn(async (_id: string, formId: string) => (formId === "gone" ? refused(404, "not_found", "No such form") : undefined)),
     };
     const forms = new AddressFormsState(api);
     await forms.open("info@relay.example.jp");
@@ -189,6 +190,11 @@ describe("AddressFormsState", () => {
     expect(await forms.create("pa1", { name: "Contact", allowedOrigins: [], confirmSubmitter: true })).toBe(true);
     expect(api.createForm).toHaveBeenCalledWith("pa1", { name: "Contact", allowedOrigins: [], confirmSubmitter: true });
     expect(forms.items.map((f) => [f.id, f.postUrl])).toEqual([["f1", "http://relay.test/f/f1"], ["f3", "http://relay.test/f/f3"]]);
+    expect(await forms.delete("pa1", "f1")).toBe(true);
+    expect(api.deleteForm).toHaveBeenCalledWith("pa1", "f1");
+    expect(forms.items.map((f) => f.id)).toEqual(["f3"]);
+    expect(await forms.delete("pa1", "gone")).toBe(false);
+    expect(forms.deleting.errorFor("gone")?.code).toBe("not_found");
   });
 });
 

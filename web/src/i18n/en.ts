@@ -215,6 +215,8 @@ export const en = {
     create: "Create form",
     postUrl: "Posts to",
     embedLink: "Embed code on the Forms page",
+    delete: (name: string) => `Delete form ${name}`,
+    confirmDelete: (name: string) => `Delete the form ${name}? Pages that embed it can no longer post, and submissions still waiting for confirmation are dropped.`,
   },
   rules: {
     title: "Sender rules",

@@ -216,6 +216,8 @@ export const ja: Messages = {
     create: "フォームを作成",
     postUrl: "送信先",
     embedLink: "埋め込みコードは「フォーム」画面に",
+    delete: (name: string) => `フォーム「${name}」を削除`,
+    confirmDelete: (name: string) => `フォーム「${name}」を削除しますか? 埋め込んだページからは送信できなくなり、確認待ちの送信は破棄されます。`,
   },
   rules: {
     title: "送信者ルール",

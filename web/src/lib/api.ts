@@ -289,6 +289,7 @@ export const api = {
   keys: (id: string, rid: string) => request<ApiKey[]>("GET", `${addressPath(id)}/recipients/${enc(rid)}/keys`),
   revokeKey: (id: string, rid: string, keyId: string) => request<void>("DELETE", `${addressPath(id)}/recipients/${enc(rid)}/keys/${enc(keyId)}`),
 
+  deleteForm: (id: string, formId: string) => request<void>("DELETE", `${addressPath(id)}/forms/${enc(formId)}`),
   createForm: (id: string, form: NewForm) => request<WebForm>("POST", `${addressPath(id)}/forms`, form),
 
   sender: (id: string) => request<Sender>("GET", `${addressPath(id)}/sender`),

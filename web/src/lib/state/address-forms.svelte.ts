@@ -1,6 +1,6 @@
 /**
  * The web forms of one public address. The API lists forms account-wide (GET /api/forms, with
- * their snippets); this keeps the ones of the open address and creates new ones.
+ * their snippets); this keeps the ones of the open address, creates new ones and deletes them.
  */
 import { api as defaultApi, type Api, type FormEmbed, type NewForm } from "../api";
 import { Action } from "./action.svelte";
@@ -10,8 +10,10 @@ export class AddressFormsState {
   items = $state<FormEmbed[]>([]);
   readonly loading = new Action();
   readonly creating = new Action();
+  /** Deleting, per form. */
+  readonly deleting = new Action();
 
-  constructor(private api: Pick<Api, "forms" | "createForm"> = defaultApi) {}
+  constructor(private api: Pick<Api, "forms" | "createForm" | "deleteForm"> = defaultApi) {}
 
   /** `address` is the public address itself (the form list names addresses, not ids). */
   async open(address: string) {
@@ -31,6 +33,14 @@ export class AddressFormsState {
       // The list answers with the snippets, which the create answer lacks.
       this.items = (await this.api.forms()).filter((f) => f.publicAddress === address);
     });
+  }
+
+  /** Later posts to the form get 404; the page that embeds it should be changed first. */
+  delete(addressId: string, formId: string): Promise<boolean> {
+    return this.deleting.run(async () => {
+      await this.api.deleteForm(addressId, formId);
+      this.items = this.items.filter((f) => f.id !== formId);
+    }, formId);
   }
 }
 
