@@ -5,6 +5,7 @@
 import { eq } from "drizzle-orm";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
+import { audit } from "../../db/queries/audit";
 import { deleteAccount } from "../../db/queries/deletion";
 import { OPERATOR_PLAN, planAndUsage } from "../../db/queries/plans";
 import { accounts, plans } from "../../db/schema";
@@ -66,12 +67,14 @@ accountRoutes.patch("/", async (c) => {
 
 /** The owner ends the account: the body must repeat its name, so a stray request cannot. */
 accountRoutes.delete("/", async (c) => {
-  const { accountId } = requireRole(c, "owner");
+  const { accountId, actor } = requireRole(c, "owner");
   const { confirm } = await readJson(c, deleteAccountSchema);
   if (accountId === OPERATOR_ACCOUNT) throw new ApiError("operator_account", "The operator's own account cannot be deleted", 409);
   const [account] = await c.var.db.select({ name: accounts.name }).from(accounts).where(eq(accounts.id, accountId));
   if (confirm !== account.name) throw new ApiError("confirmation_mismatch", "Type the account's name exactly to confirm", 400);
   await deleteAccount(c.var.db, c.var.ring, accountId);
+  // The account's own audit log goes with it: the operator's keeps the one trace that the owner ended it.
+  await audit(c.var.db, { accountId: OPERATOR_ACCOUNT, actor, action: "account.delete", target: accountId, ip: c.req.header("cf-connecting-ip") ?? "" });
   return c.body(null, 204);
 });
 
