@@ -100,7 +100,7 @@ operatorAccountRoutes.patch("/:accountId", async (c) => {
   requireOperator(c);
   const body = await readJson(c, updateAccountSchema);
   if (Object.keys(body).length === 0) throw new ApiError("empty_update", "Send at least one field to change", 400);
-  if (body.plan) await assertPlan(c, body.plan, c.req.param("accountId"));
+  if (body.plan !== undefined) await assertPlan(c, body.plan, c.req.param("accountId"));
   const [row] = await c.var.db.update(accounts).set(body).where(eq(accounts.id, c.req.param("accountId"))).returning({ id: accounts.id });
   if (!row) throw new ApiError("not_found", "No such account", 404);
   await record(c, `account.update:${Object.keys(body).sort().join(",")}`, row.id);

@@ -39,6 +39,16 @@ describe("accounts and roles", () => {
     expect((await api("POST", "/api/accounts", { name: "X", plan: "gold", ownerEmail: "a@example.org" })).status).toBe(400);
   });
 
+  it("refuses an empty plan name like any unknown plan, leaving the account's plan as it was", async () => {
+    const { id, owner } = await createAccount("Sakura PTA", CHAIR);
+    for (const account of [id, "acct_default"]) {
+      const res = await api("PATCH", `/api/accounts/${account}`, { plan: "" });
+      expect([res.status, (await res.json()).error.code]).toEqual([400, "unknown_plan"]);
+    }
+    expect(await (await api("GET", "/api/account", undefined, owner)).json()).toMatchObject({ id, plan: { id: "free" } });
+    expect(await (await api("GET", "/api/account")).json()).toMatchObject({ id: "acct_default", plan: { id: "operator" } });
+  });
+
   it("keeps the operator plan, which skips domain verification, to the operator's own account", async () => {
     const refused = await api("POST", "/api/accounts", { name: "X", plan: "operator", ownerEmail: "a@example.org" });
     expect([refused.status, (await refused.json()).error.code]).toEqual([409, "operator_account"]);
