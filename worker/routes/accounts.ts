@@ -7,7 +7,7 @@ import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { audit } from "../../db/queries/audit";
 import { deleteAccount } from "../../db/queries/deletion";
-import { OPERATOR_PLAN, planAndUsage } from "../../db/queries/plans";
+import { everyAccount, OPERATOR_PLAN, planAndUsage } from "../../db/queries/plans";
 import { accounts, plans } from "../../db/schema";
 import { randomToken } from "../crypto/tokens";
 import { ApiError } from "../errors";
@@ -80,8 +80,7 @@ accountRoutes.delete("/", async (c) => {
 
 operatorAccountRoutes.get("/", async (c) => {
   requireOperator(c);
-  const rows = await c.var.db.select({ id: accounts.id }).from(accounts).orderBy(accounts.createdAt);
-  return c.json(await Promise.all(rows.map((r) => describe(c, r.id))));
+  return c.json(await everyAccount(c.var.db));
 });
 
 /** A new tenant with its first owner, who gets an invitation by mail. */
