@@ -87,7 +87,7 @@ export const OPERATIONS: Operation[] = [
   { method: "delete", path: "/api/addresses/:id", summary: "Delete an address with its contacts, aliases, messages and queued mail", tags: ["addresses"], auth: STAFF, role: "admin", responses: { 204: "Deleted" } },
   { method: "get", path: "/api/addresses/:id/sender", summary: "The address's sender (null = the default MAILER); never the password", tags: ["addresses"], auth: STAFF, role: "admin", responses: { 200: "{mailer, defaultMailer, smtp}" } },
   { method: "put", path: "/api/addresses/:id/sender", summary: "Send this address's replies through another provider or its own SMTP server", tags: ["addresses"], auth: STAFF, role: "admin", body: putSenderSchema, responses: { 200: "The sender", 422: "sender_unavailable" } },
-  { method: "delete", path: "/api/addresses/:id/sender", summary: "Back to the default sender", tags: ["addresses"], auth: STAFF, role: "admin", responses: { 204: "Reset" } },
+  { method: "delete", path: "/api/addresses/:id/sender", summary: "Back to the default sender", tags: ["addresses"], auth: STAFF, role: "admin", responses: { 200: "The sender, now the default" } },
   { method: "get", path: "/api/addresses/:id/sender-rules", summary: "Sender allow/block rules", tags: ["addresses"], auth: STAFF, role: "admin", responses: { 200: "The rules" } },
   { method: "post", path: "/api/addresses/:id/sender-rules", summary: "Add an allow or block rule (an address or @domain)", tags: ["addresses"], auth: STAFF, role: "admin", body: createRuleSchema, responses: { 201: "The rule", 409: "rule_exists" } },
   { method: "delete", path: "/api/addresses/:id/sender-rules/:ruleId", summary: "Remove a rule", tags: ["addresses"], auth: STAFF, role: "admin", responses: { 204: "Removed" } },

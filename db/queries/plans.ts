@@ -24,22 +24,37 @@ export function monthKey(now = Date.now()): string {
   return new Date(now).toISOString().slice(0, 7);
 }
 
+/** An account's counts, as subqueries correlated with the row of `accounts` being read. */
+function usageColumns(month: string) {
+  return {
+    addresses: sql<number>`(SELECT count(*) FROM public_addresses WHERE account_id = ${accounts.id})`,
+    recipients: sql<number>`(SELECT count(*) FROM recipients r JOIN public_addresses pa ON pa.id = r.public_address_id WHERE pa.account_id = ${accounts.id})`,
+    domains: sql<number>`(SELECT count(*) FROM domains WHERE account_id = ${accounts.id})`,
+    messages: sql<number>`coalesce((SELECT messages FROM usage WHERE account_id = ${accounts.id} AND month = ${month}), 0)`,
+  };
+}
+
 export async function planAndUsage(db: Db, accountId: string, now = Date.now()): Promise<{ plan: Plan; usage: Usage }> {
   const month = monthKey(now);
   const [row] = await db
-    .select({
-      plan: plans,
-      addresses: sql<number>`(SELECT count(*) FROM public_addresses WHERE account_id = ${accountId})`,
-      recipients: sql<number>`(SELECT count(*) FROM recipients r JOIN public_addresses pa ON pa.id = r.public_address_id WHERE pa.account_id = ${accountId})`,
-      domains: sql<number>`(SELECT count(*) FROM domains WHERE account_id = ${accountId})`,
-      messages: sql<number>`coalesce((SELECT messages FROM usage WHERE account_id = ${accountId} AND month = ${month}), 0)`,
-    })
+    .select({ plan: plans, ...usageColumns(month) })
     .from(accounts)
     .innerJoin(plans, eq(plans.id, accounts.plan))
     .where(eq(accounts.id, accountId));
   if (!row) throw new ApiError("not_found", "No such account", 404);
   const { plan, ...usage } = row;
   return { plan, usage: { ...usage, month } };
+}
+
+/** Every account with its plan and usage in one query (a query per account would grow with the customer list). */
+export async function everyAccount(db: Db, now = Date.now()) {
+  const month = monthKey(now);
+  const rows = await db
+    .select({ id: accounts.id, name: accounts.name, createdAt: accounts.createdAt, plan: plans, ...usageColumns(month) })
+    .from(accounts)
+    .innerJoin(plans, eq(plans.id, accounts.plan))
+    .orderBy(accounts.createdAt);
+  return rows.map(({ id, name, createdAt, plan, ...usage }) => ({ id, name, plan, usage: { ...usage, month }, createdAt }));
 }
 
 const LIMITS = {

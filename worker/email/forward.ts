@@ -4,7 +4,8 @@
  * recipient, so reply-all works and nothing reveals a real address.
  */
 import { loadForwardState, recordAndQueue, type ContactAliasRow, type ThreadRow, type NewAlias, type NewBody, type NewContact, type NewMessage, type NewOutbox, type PublicAddressRow, type RecipientRow } from "../../db/queries/relay";
-import { capRefusal, patternIndex, patternsFor, senderRefusal, usageMonth } from "./sender-policy";
+import { monthKey } from "../../db/queries/plans";
+import { capRefusal, patternIndex, patternsFor, senderRefusal } from "./sender-policy";
 import { mintAliasLocalPart, randomToken } from "../crypto/tokens";
 import { sealRaw, sendQueued, type QueuedMail } from "../mail/deliver";
 import { replaceAddresses, withoutSubaddress, type AddressResolver } from "../mime/addresses-in-text";
@@ -54,7 +55,7 @@ export async function forwardToRecipients(ctx: RelayContext, mail: InboundMail, 
   const blockPatterns = [...new Set([...senders, ...answered].flatMap(patternsFor))];
   const hashOf = new Map(await Promise.all(blockPatterns.map(async (p) => [p, await patternIndex(ctx.ring, p)] as const)));
   const senderHashes = [...hashOf.values()];
-  const month = usageMonth(Date.now());
+  const month = monthKey();
 
   const state = await loadForwardState(ctx.db, publicAddress, [...new Set(hashes)], ownRefs, { month, ruleHashes: senderHashes });
   if (!state.publicAddress) return reject("550 5.1.1 No such address here");

@@ -65,11 +65,6 @@ export function patternsFor(address: string): string[] {
   return at > 0 ? [...new Set([mailbox, withoutSubaddress(mailbox), mailbox.slice(at)])] : [];
 }
 
-/** "YYYY-MM" of a time, in UTC: the month usage is counted in. */
-export function usageMonth(now: number): string {
-  return new Date(now).toISOString().slice(0, 7);
-}
-
 /**
  * Sender rules: a block rule matching any address the message comes from or asks answers to —
  * the envelope sender, every From author (RFC 5322 §3.6.2 allows several), Sender and Reply-To

@@ -5,8 +5,9 @@
 import { eq } from "drizzle-orm";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
+import { audit } from "../../db/queries/audit";
 import { deleteAccount } from "../../db/queries/deletion";
-import { OPERATOR_PLAN, planAndUsage } from "../../db/queries/plans";
+import { everyAccount, OPERATOR_PLAN, planAndUsage } from "../../db/queries/plans";
 import { accounts, plans } from "../../db/schema";
 import { randomToken } from "../crypto/tokens";
 import { ApiError } from "../errors";
@@ -66,19 +67,20 @@ accountRoutes.patch("/", async (c) => {
 
 /** The owner ends the account: the body must repeat its name, so a stray request cannot. */
 accountRoutes.delete("/", async (c) => {
-  const { accountId } = requireRole(c, "owner");
+  const { accountId, actor } = requireRole(c, "owner");
   const { confirm } = await readJson(c, deleteAccountSchema);
   if (accountId === OPERATOR_ACCOUNT) throw new ApiError("operator_account", "The operator's own account cannot be deleted", 409);
   const [account] = await c.var.db.select({ name: accounts.name }).from(accounts).where(eq(accounts.id, accountId));
   if (confirm !== account.name) throw new ApiError("confirmation_mismatch", "Type the account's name exactly to confirm", 400);
   await deleteAccount(c.var.db, c.var.ring, accountId);
+  // The account's own audit log goes with it: the operator's keeps the one trace that the owner ended it.
+  await audit(c.var.db, { accountId: OPERATOR_ACCOUNT, actor, action: "account.delete", target: accountId, ip: c.req.header("cf-connecting-ip") ?? "" });
   return c.body(null, 204);
 });
 
 operatorAccountRoutes.get("/", async (c) => {
   requireOperator(c);
-  const rows = await c.var.db.select({ id: accounts.id }).from(accounts).orderBy(accounts.createdAt);
-  return c.json(await Promise.all(rows.map((r) => describe(c, r.id))));
+  return c.json(await everyAccount(c.var.db));
 });
 
 /** A new tenant with its first owner, who gets an invitation by mail. */
@@ -97,7 +99,7 @@ operatorAccountRoutes.patch("/:accountId", async (c) => {
   requireOperator(c);
   const body = await readJson(c, updateAccountSchema);
   if (Object.keys(body).length === 0) throw new ApiError("empty_update", "Send at least one field to change", 400);
-  if (body.plan) await assertPlan(c, body.plan, c.req.param("accountId"));
+  if (body.plan !== undefined) await assertPlan(c, body.plan, c.req.param("accountId"));
   const [row] = await c.var.db.update(accounts).set(body).where(eq(accounts.id, c.req.param("accountId"))).returning({ id: accounts.id });
   if (!row) throw new ApiError("not_found", "No such account", 404);
   await record(c, `account.update:${Object.keys(body).sort().join(",")}`, row.id);

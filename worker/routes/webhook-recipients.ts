@@ -11,6 +11,7 @@
 import { and, eq } from "drizzle-orm";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
+import { assertQuota } from "../../db/queries/plans";
 import { publicAddresses, recipients } from "../../db/schema";
 import { randomToken } from "../crypto/tokens";
 import { ApiError } from "../errors";
@@ -49,6 +50,7 @@ webhookRecipientRoutes.post("/", async (c, next) => {
   const urlHash = await ring.index(checked.url);
   const existing = await db.select({ id: recipients.id }).from(recipients).where(and(eq(recipients.publicAddressId, pa.id), eq(recipients.emailHash, urlHash)));
   if (existing.length) throw new ApiError("recipient_exists", "This webhook is already on the address", 409);
+  await assertQuota(db, pa.accountId, "recipients");
   const id = randomToken();
   const secret = newWebhookSecret();
   await db.insert(recipients).values({ id, publicAddressId: pa.id, kind: "webhook", emailHash: urlHash, emailEnc: await ring.seal(checked.url), webhookSecretEnc: await ring.seal(secret), verifiedAt: Date.now() });

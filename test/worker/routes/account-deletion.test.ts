@@ -61,6 +61,12 @@ describe("account deletion", () => {
     }
     // Only the operator's audit trail still names the account's id (it created it), nothing else.
     expect(await env.DB.prepare("SELECT count(*) AS n FROM accounts WHERE id = ?").bind(created.id).first()).toEqual({ n: 0 });
+    // The account's audit log went with it; the operator's records who ended it.
+    const trail = (await (await api("GET", "/api/audit")).json()) as { action: string; target: string; actor: string }[];
+    expect(trail.filter((e) => e.target === created.id).map((e) => [e.action, e.actor])).toEqual([
+      ["account.delete", `user:${created.owner.id}`],
+      ["account.create", "operator"],
+    ]);
     // The owner's session died with the account.
     expect((await api("GET", "/api/session/me", undefined, owner)).status).toBe(401);
     const late = await inject({ from: OFFICER, to: alias, raw: authenticated(`From: ${OFFICER}\r\nTo: <${alias}>\r\nSubject: Re\r\nMessage-ID: <r2@example.net>\r\n\r\nx\r\n`, OFFICER) });

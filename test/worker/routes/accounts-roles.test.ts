@@ -2,7 +2,8 @@
  * Accounts, users and roles: what an owner, an admin and a member may each do, and that
  * nothing of one account is reachable from another.
  */
-import { beforeEach, describe, expect, it } from "vitest";
+import { env } from "cloudflare:workers";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import { resetDatabase } from "../../helpers/factories";
 import { api, outbox } from "../../helpers/relay";
 import { followLatestLink, type Headers } from "../../helpers/sign-in";
@@ -37,6 +38,35 @@ describe("accounts and roles", () => {
     const listed = await (await api("GET", "/api/accounts")).json();
     expect(listed.map((a: { name: string }) => a.name)).toEqual(["Default", "Sakura PTA"]);
     expect((await api("POST", "/api/accounts", { name: "X", plan: "gold", ownerEmail: "a@example.org" })).status).toBe(400);
+  });
+
+  it("lists every account with its usage in a fixed number of queries, however many accounts there are", async () => {
+    const statementsFor = async () => {
+      const prepare = vi.spyOn(env.DB, "prepare");
+      const listed = await (await api("GET", "/api/accounts")).json();
+      const n = prepare.mock.calls.length;
+      prepare.mockRestore();
+      return { n, listed };
+    };
+    const { id } = await createAccount("Sakura PTA", CHAIR);
+    await api("POST", `/api/addresses`, { address: "desk@relay.example.jp" });
+    const few = await statementsFor();
+    for (let i = 0; i < 5; i++) await createAccount(`Club ${i}`, `lead${i}@club.example.org`);
+    const many = await statementsFor();
+    expect(many.listed).toHaveLength(7);
+    expect(many.n).toBe(few.n);
+    expect(many.listed.find((a: { id: string }) => a.id === id)).toMatchObject({ name: "Sakura PTA", plan: { id: "free" }, usage: { addresses: 0, recipients: 0, domains: 0, messages: 0 } });
+    expect(many.listed.find((a: { id: string }) => a.id === "acct_default")).toMatchObject({ plan: { id: "operator" }, usage: { addresses: 1 } });
+  });
+
+  it("refuses an empty plan name like any unknown plan, leaving the account's plan as it was", async () => {
+    const { id, owner } = await createAccount("Sakura PTA", CHAIR);
+    const res = await api("PATCH", `/api/accounts/${id}`, { plan: "" });
+    expect([res.status, (await res.json()).error.code]).toEqual([400, "unknown_plan"]);
+    const own = await api("PATCH", "/api/accounts/acct_default", { plan: "" });
+    expect([own.status, (await own.json()).error.code]).toEqual([409, "operator_account"]);
+    expect(await (await api("GET", "/api/account", undefined, owner)).json()).toMatchObject({ id, plan: { id: "free" } });
+    expect(await (await api("GET", "/api/account")).json()).toMatchObject({ id: "acct_default", plan: { id: "operator" } });
   });
 
   it("keeps the operator plan, which skips domain verification, to the operator's own account", async () => {

@@ -131,6 +131,8 @@ describe("plans and quotas", () => {
     expect(await (await api("PUT", `/api/addresses/${a.id}/recipients`, { emails }, headers)).json()).toEqual({ added: 15, removed: 0, kept: 0 });
     for (let i = 0; i < 5; i++) expect((await api("POST", `/api/addresses/${b.id}/recipients`, { email: `helper${i}@example.net` }, headers)).status).toBe(201);
     expect(await errorOf(await api("POST", `/api/addresses/${b.id}/recipients`, { email: "one.more@example.net" }, headers))).toEqual([403, "quota_recipients"]);
+    // A webhook is a recipient too (the account's usage counts it): no way around the plan.
+    expect(await errorOf(await api("POST", `/api/addresses/${b.id}/recipients`, { kind: "webhook", url: "https://hooks.example.com/desk" }, headers))).toEqual([403, "quota_recipients"]);
     // Replacing 15 by 16 would make 21: refused, and nothing changed.
     const more = [...emails.slice(1), "new1@example.net", "new2@example.net"];
     expect(await errorOf(await api("PUT", `/api/addresses/${a.id}/recipients`, { emails: more }, headers))).toEqual([403, "quota_recipients"]);

@@ -36,7 +36,10 @@ describe("per-address sender", () => {
     expect(JSON.stringify(audit)).not.toContain(SMTP.password);
 
     const reset = await api("DELETE", `/api/addresses/${id}/sender`);
-    expect(await reset.json()).toEqual({ mailer: null, defaultMailer: "outbox", smtp: null });
+    expect([reset.status, await reset.json()]).toEqual([200, { mailer: null, defaultMailer: "outbox", smtp: null }]);
+    // The OpenAPI document promises what the route answers (the web client reads the body).
+    const doc = await (await api("GET", "/api/openapi.json")).json();
+    expect(Object.keys(doc.paths["/api/addresses/{id}/sender"].delete.responses).filter((s) => s.startsWith("2"))).toEqual(["200"]);
     expect(await env.DB.prepare("SELECT mailer, smtp_enc FROM public_addresses WHERE id = ?").bind(id).first()).toEqual({ mailer: null, smtp_enc: null });
   });
 
