@@ -12,6 +12,7 @@ import { emailField, readJson, singleLine } from "./validate";
 import { record } from "./audit";
 import { assertQuota, OPERATOR_PLAN } from "../../db/queries/plans";
 import { assertDomainUsable } from "./domains";
+import { unlessTaken } from "../../db/unique";
 
 export const createSchema = z.strictObject({ address: emailField, displayName: singleLine(100).default("") });
 
@@ -44,13 +45,14 @@ addresses.post("/", async (c) => {
   if (local.includes("+")) throw new ApiError("invalid_address", "A public address cannot contain a +tag: tags are ignored on delivery");
   if (/^r-/.test(local)) throw new ApiError("invalid_address", 'Local parts starting with "r-" are reserved for reverse aliases');
   const { db } = c.var;
+  const exists = () => new ApiError("address_exists", "This public address already exists", 409);
   const existing = await db.select({ id: publicAddresses.id }).from(publicAddresses).where(eq(publicAddresses.address, body.address));
-  if (existing.length) throw new ApiError("address_exists", "This public address already exists", 409);
+  if (existing.length) throw exists();
   const plan = await assertQuota(db, accountId, "addresses");
   const operatorAccount = plan.id === OPERATOR_PLAN;
   if (!operatorAccount && isServiceMailbox(c.var.config, body.address)) throw new ApiError("reserved_address", "This address belongs to the service itself", 409);
   await assertDomainUsable(c, accountId, domain, operatorAccount);
-  const [row] = await db.insert(publicAddresses).values({ id: randomToken(), accountId, address: body.address, domain, displayName: body.displayName }).returning();
+  const [row] = await unlessTaken(db.insert(publicAddresses).values({ id: randomToken(), accountId, address: body.address, domain, displayName: body.displayName }).returning(), exists);
   await record(c, "address.create", row.id);
   return c.json(present(row), 201);
 });

@@ -11,6 +11,7 @@ import { domains, publicAddresses } from "../../db/schema";
 import { randomToken } from "../crypto/tokens";
 import { DnsLookupError, lookupTxt } from "../dns/doh";
 import { ApiError } from "../errors";
+import { unlessTaken } from "../../db/unique";
 import type { AppEnv } from "./app-env";
 import { record } from "./audit";
 import { requireAdmin } from "./identity";
@@ -31,6 +32,9 @@ export const createDomainSchema = z.strictObject({ name: domainField });
 export const domainRoutes = new Hono<AppEnv>();
 
 type DomainRow = typeof domains.$inferSelect;
+
+/** Another account holding the name verified is told only that it is taken, not by whom. */
+const taken = () => new ApiError("domain_taken", "This domain is verified by another account", 409);
 
 /** What the customer sets in DNS: Email Routing's MX and SPF, and our verification TXT. */
 function records(row: DomainRow) {
@@ -60,12 +64,12 @@ domainRoutes.post("/", async (c) => {
   if (c.var.config.serviceDomains.includes(name)) throw new ApiError("service_domain", "This is the service's own domain: addresses on it need no setup", 409);
   const { db } = c.var;
   const [held] = await db.select({ accountId: domains.accountId, verifiedAt: domains.verifiedAt }).from(domains).where(eq(domains.name, name));
-  if (held?.accountId === accountId) throw new ApiError("domain_exists", "This domain is already on the account", 409);
-  // Another account holding it verified is told only that it is taken, not by whom.
+  const exists = () => new ApiError("domain_exists", "This domain is already on the account", 409);
+  if (held?.accountId === accountId) throw exists();
   const [verifiedElsewhere] = await db.select({ id: domains.id }).from(domains).where(and(eq(domains.name, name), sql`verified_at IS NOT NULL`));
-  if (verifiedElsewhere) throw new ApiError("domain_taken", "This domain is verified by another account", 409);
+  if (verifiedElsewhere) throw taken();
   await assertQuota(db, accountId, "domains");
-  const [row] = await db.insert(domains).values({ id: randomToken(), accountId, name, verifyToken: randomToken(20) }).returning();
+  const [row] = await unlessTaken(db.insert(domains).values({ id: randomToken(), accountId, name, verifyToken: randomToken(20) }).returning(), exists);
   await record(c, "domain.add", row.id);
   return c.json(present(row), 201);
 });
@@ -89,13 +93,8 @@ domainRoutes.post("/:domainId/verify", async (c) => {
     await db.update(domains).set({ lastCheckedAt: now }).where(eq(domains.id, row.id));
     throw new ApiError("verification_failed", `No TXT record "${expected}" at ${VERIFY_LABEL}.${row.name} yet (DNS changes can take a while to appear)`, 422);
   }
-  let verified: DomainRow;
-  try {
-    [verified] = await db.update(domains).set({ verifiedAt: row.verifiedAt ?? now, lastCheckedAt: now }).where(eq(domains.id, row.id)).returning();
-  } catch {
-    // The partial unique index: another account verified the same name first.
-    throw new ApiError("domain_taken", "This domain is verified by another account", 409);
-  }
+  // The partial unique index refuses a name another account verified first.
+  const [verified] = await unlessTaken(db.update(domains).set({ verifiedAt: row.verifiedAt ?? now, lastCheckedAt: now }).where(eq(domains.id, row.id)).returning(), taken);
   await record(c, "domain.verify", row.id);
   return c.json(present(verified));
 });

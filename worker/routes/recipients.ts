@@ -5,6 +5,7 @@ import { deleteRecipient } from "../../db/queries/deletion";
 import { apiKeys, publicAddresses, recipients } from "../../db/schema";
 import { randomToken, sha256Hex } from "../crypto/tokens";
 import { ApiError } from "../errors";
+import { unlessTaken } from "../../db/unique";
 import { queueVerificationMail } from "../mail/verification";
 import type { AppEnv } from "./app-env";
 import { requireAdmin } from "./identity";
@@ -24,12 +25,14 @@ async function ownedAddress(c: Context<AppEnv>, id: string) {
   return row;
 }
 
+const recipientExists = () => new ApiError("recipient_exists", "This recipient is already on the address", 409);
+
 async function invite(c: Context<AppEnv>, pa: typeof publicAddresses.$inferSelect, email: string): Promise<string> {
   if (email.split("@")[1] === pa.domain) throw new ApiError("invalid_address", "A recipient must be a private mailbox outside the relay's domain");
   const { db, ring } = c.var;
   const token = randomToken(20);
   const id = randomToken();
-  await db.insert(recipients).values({ id, publicAddressId: pa.id, emailHash: await ring.index(email), emailEnc: await ring.seal(email), verifyTokenHash: await sha256Hex(token) });
+  await unlessTaken(db.insert(recipients).values({ id, publicAddressId: pa.id, emailHash: await ring.index(email), emailEnc: await ring.seal(email), verifyTokenHash: await sha256Hex(token) }), recipientExists);
   await queueVerificationMail(c.var, c.executionCtx, { publicAddress: pa, recipientId: id, email, token });
   await record(c, "recipient.invite", id);
   return id;
@@ -40,7 +43,7 @@ recipientRoutes.post("/", async (c) => {
   const { email } = await readJson(c, addSchema);
   const emailHash = await c.var.ring.index(email);
   const existing = await c.var.db.select({ id: recipients.id }).from(recipients).where(and(eq(recipients.publicAddressId, pa.id), eq(recipients.emailHash, emailHash)));
-  if (existing.length) throw new ApiError("recipient_exists", "This recipient is already on the address", 409);
+  if (existing.length) throw recipientExists();
   await assertQuota(c.var.db, pa.accountId, "recipients");
   return c.json({ id: await invite(c, pa, email), email, verified: false }, 201);
 });

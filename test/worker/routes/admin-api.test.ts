@@ -30,6 +30,21 @@ describe("admin API", () => {
     expect(await error(await api("POST", `/api/addresses/${id}/recipients`, { email: "Staff.One@example.net" }))).toMatchObject({ status: 409, body: { error: { code: "recipient_exists" } } });
   });
 
+  // Concurrent requests both pass a route's "does it exist?" check; the unique index refuses the
+  // later write, which must get the check's own 409 rather than a 500.
+  it.each([
+    ["address", async () => "/api/addresses", { address: "race@relay.example.jp" }, "address_exists", "This public address already exists"],
+    ["recipient", async () => `/api/addresses/${(await makeAddress({ recipients: [] })).id}/recipients`, { email: "race@example.net" }, "recipient_exists", "This recipient is already on the address"],
+    ["webhook", async () => `/api/addresses/${(await makeAddress({ recipients: [] })).id}/recipients`, { kind: "webhook", url: "https://hooks.example.com/race" }, "recipient_exists", "This webhook is already on the address"],
+    ["user", async () => "/api/users", { email: "race@example.net", role: "member" }, "user_exists", "This person is already a user of the account"],
+    ["domain", async () => "/api/domains", { name: "race.example.com" }, "domain_exists", "This domain is already on the account"],
+  ])("answers concurrent creations of one %s with one 201 and 409s, never a 500", async (_kind, path, body, code, message) => {
+    const url = await path();
+    const results = await Promise.all(Array.from({ length: 6 }, () => api("POST", url, body).then(error)));
+    expect(results.filter((r) => r.status === 201)).toHaveLength(1);
+    expect(results.filter((r) => r.status !== 201)).toEqual(Array.from({ length: 5 }, () => ({ status: 409, body: { error: { code, message } } })));
+  });
+
   it("lists addresses and recipients, and 404s unknown ones", async () => {
     const { id } = await makeAddress();
     const list = (await (await api("GET", "/api/addresses")).json()) as { address: string; recipientCount: number }[];
