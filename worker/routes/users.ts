@@ -3,7 +3,7 @@
  * recipients, forms, domains) and members (their own conversations). Members also appear on
  * their own when a verified recipient signs in. An account always keeps at least one owner.
  */
-import { and, eq } from "drizzle-orm";
+import { and, eq, ne, or, sql } from "drizzle-orm";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { accounts, users } from "../../db/schema";
@@ -56,18 +56,25 @@ async function ownedUser(c: Context<AppEnv>, accountId: string) {
   return row;
 }
 
-/** Refuses to leave the account without an owner (nobody could manage users any more). */
-async function assertAnotherOwner(c: Context<AppEnv>, accountId: string, userId: string) {
-  const owners = await c.var.db.select({ id: users.id }).from(users).where(and(eq(users.accountId, accountId), eq(users.role, "owner")));
-  if (!owners.some((o) => o.id !== userId)) throw new ApiError("last_owner", "An account needs at least one owner; make someone else owner first", 409);
+const lastOwner = () => new ApiError("last_owner", "An account needs at least one owner; make someone else owner first", 409);
+
+/**
+ * The condition under which a user may stop being an owner: it is not one, or another owner
+ * remains. It goes into the write itself, not a read before it, so two owners demoting each
+ * other at the same moment cannot both succeed and leave the account with nobody to manage users.
+ */
+function keepsAnOwner(accountId: string, userId: string) {
+  const otherOwner = sql`exists (select 1 from users as others where others.account_id = ${accountId} and others.role = 'owner' and others.id <> ${userId})`;
+  return or(ne(users.role, "owner"), otherOwner);
 }
 
 userRoutes.patch("/:userId", async (c) => {
   const { accountId } = requireRole(c, "owner");
   const { role } = await readJson(c, changeRoleSchema);
   const row = await ownedUser(c, accountId);
-  if (row.role === "owner" && role !== "owner") await assertAnotherOwner(c, accountId, row.id);
-  await c.var.db.update(users).set({ role }).where(eq(users.id, row.id));
+  const guard = role === "owner" ? undefined : keepsAnOwner(accountId, row.id);
+  const changed = await c.var.db.update(users).set({ role }).where(and(eq(users.id, row.id), guard)).returning({ id: users.id });
+  if (!changed.length) throw lastOwner();
   await record(c, `user.role:${role}`, row.id);
   return c.json({ id: row.id, email: await c.var.ring.open(row.emailEnc), role });
 });
@@ -76,8 +83,8 @@ userRoutes.patch("/:userId", async (c) => {
 userRoutes.delete("/:userId", async (c) => {
   const { accountId } = requireRole(c, "owner");
   const row = await ownedUser(c, accountId);
-  if (row.role === "owner") await assertAnotherOwner(c, accountId, row.id);
-  await c.var.db.delete(users).where(eq(users.id, row.id));
+  const removed = await c.var.db.delete(users).where(and(eq(users.id, row.id), keepsAnOwner(accountId, row.id))).returning({ id: users.id });
+  if (!removed.length) throw lastOwner();
   await record(c, "user.remove", row.id);
   return c.body(null, 204);
 });

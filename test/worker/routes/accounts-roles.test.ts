@@ -158,6 +158,23 @@ describe("accounts and roles", () => {
     expect((await api("POST", "/api/users", { email: PARENT, role: "member" }, owner)).status).toBe(403);
   });
 
+  it("keeps an owner when two owners demote or remove each other at the same moment", async () => {
+    for (const change of [{ method: "PATCH", body: { role: "admin" } }, { method: "DELETE", body: undefined }]) {
+      await resetDatabase();
+      const { id: accountId, owner: chair } = await createAccount("Sakura PTA", CHAIR);
+      const secretary = await invite(chair, SECRETARY, "owner");
+      const [chairUser, secretaryUser] = await (await api("GET", "/api/users", undefined, chair)).json();
+      const results = await Promise.all([
+        api(change.method, `/api/users/${secretaryUser.id}`, change.body, chair),
+        api(change.method, `/api/users/${chairUser.id}`, change.body, secretary),
+      ]);
+      const outcomes = await Promise.all(results.map(async (r) => (r.status === 409 ? (await r.json()).error.code : r.status)));
+      expect(outcomes.sort()).toEqual([change.method === "PATCH" ? 200 : 204, "last_owner"].sort());
+      const owners = await env.DB.prepare("SELECT count(*) AS n FROM users WHERE role = 'owner' AND account_id = ?").bind(accountId).first<{ n: number }>();
+      expect(owners?.n).toBe(1);
+    }
+  });
+
   it("refuses every cross-account access as if the thing did not exist", async () => {
     const a = await createAccount("Sakura PTA", CHAIR);
     const b = await createAccount("Momiji PTA", "chair@momiji.example.org");
