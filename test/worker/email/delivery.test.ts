@@ -9,6 +9,7 @@ import { afterEach, beforeEach, describe, expect, inject, it, vi } from "vitest"
 import worker from "../../../worker/index";
 import type { Env } from "../../../worker/env";
 import { runScheduled } from "../../../worker/scheduled";
+import { NOTICES_PER_PASS } from "../../../worker/mail/failure-notice";
 import { HANAKO, PUBLIC, STAFF_ONE, setUpConversation } from "../../helpers/cases";
 import { makeAddress, resetDatabase } from "../../helpers/factories";
 import { fakeEmail } from "../../helpers/fake-email";
@@ -105,6 +106,36 @@ describe("fault injection", () => {
       ["inbound", "sent", 1, null],
       ["outbound", "failed-permanent", 1, "400 the provider refused the message"],
     ]);
+  });
+
+  it("failures whose recipient cannot be read yet never keep a newer failure's notice waiting", async () => {
+    const { alias } = await setUpConversation();
+    fakeResend((to) => (to === HANAKO ? 400 : 200));
+    const workerEnv = resendEnv();
+    const replyFrom = async (id: string) => email(authenticated(`From: ${STAFF_ONE}\r\nTo: <${alias}>\r\nSubject: Re: Quote ${id}\r\nMessage-ID: <${id}@example.net>\r\n\r\nHere it is.\r\n`, STAFF_ONE), STAFF_ONE, alias, workerEnv);
+    await replyFrom("first");
+    // More failed replies than one pass notices, for a recipient sealed under a key this relay no
+    // longer has (the row stays, its notice waits for the key), all older than the next failure.
+    const [first] = await rows("kind = 'relay' AND state = 'failed-permanent'");
+    const other = await (await api("POST", "/api/addresses", { address: "other@relay.example.jp" })).json();
+    await env.DB.batch([
+      env.DB.prepare("INSERT INTO recipients (id, public_address_id, email_hash, email_enc, verified_at) VALUES ('unreadable', ?, 'hash-x', 'gone:AAAA', 1)").bind(other.id),
+      ...Array.from({ length: NOTICES_PER_PASS + 10 }, (_, i) =>
+        env.DB.prepare(
+          `INSERT INTO outbox (id, idempotency_key, kind, public_address_id, recipient_id, message_id, envelope_from, envelope_to_enc, raw_enc, state, attempts, last_error, created_at, updated_at)
+           SELECT ?1, ?1, kind, public_address_id, 'unreadable', message_id, envelope_from, envelope_to_enc, raw_enc, state, attempts, last_error, created_at, updated_at - 1000 FROM outbox WHERE id = ?2`,
+        ).bind(`stuck-${String(i).padStart(3, "0")}`, first.id),
+      ),
+      env.DB.prepare("UPDATE outbox SET notified_at = 1 WHERE id = ?").bind(first.id),
+    ]);
+    await replyFrom("second");
+    vi.spyOn(console, "error").mockImplementation(() => {});
+
+    await runScheduled(workerEnv, Date.now() + 5 * MINUTE);
+    await runScheduled(workerEnv, Date.now() + 10 * MINUTE);
+    const notices = (await outbox()).filter((o) => o.kind === "notice");
+    expect(notices.map((n) => [n.envelopeTo, n.raw.includes("Re: Quote second")])).toEqual([[STAFF_ONE, true]]);
+    expect((await rows("recipient_id = 'unreadable' AND notified_at IS NULL")).length).toBe(NOTICES_PER_PASS + 10);
   });
 });
 
