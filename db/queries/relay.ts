@@ -198,6 +198,8 @@ export async function loadReplyState(db: Db, localPart: string, otherLocalParts:
   const paId = sql`(select ${reverseAliases.publicAddressId} from ${reverseAliases} where ${reverseAliases.localPart} = ${localPart})`;
   const recipientId = sql`(select ${reverseAliases.recipientId} from ${reverseAliases} where ${reverseAliases.localPart} = ${localPart})`;
   const idChunks = chunk(relayIds, 90);
+  // Every alias the reply also addresses, however many (one statement per 90: D1's bound-parameter limit).
+  const otherChunks = chunk(otherLocalParts, 90);
   const statements: BatchItem<"sqlite">[] = [
     db
       .select({
@@ -223,19 +225,21 @@ export async function loadReplyState(db: Db, localPart: string, otherLocalParts:
       .innerJoin(publicAddresses, eq(publicAddresses.id, reverseAliases.publicAddressId))
       .where(eq(reverseAliases.localPart, localPart)),
     db.select({ emailEnc: recipients.emailEnc }).from(recipients).where(eq(recipients.publicAddressId, paId)),
-    db
-      .select({ localPart: reverseAliases.localPart, contactId: as<string>(contacts.id, "c_id"), emailEnc: contacts.emailEnc, nameEnc: contacts.nameEnc })
-      .from(reverseAliases)
-      .innerJoin(contacts, eq(contacts.id, reverseAliases.contactId))
-      .where(and(eq(reverseAliases.recipientId, recipientId), inArray(reverseAliases.localPart, otherLocalParts.length ? otherLocalParts.slice(0, 90) : [""]))),
+    ...otherChunks.map((localParts) =>
+      db
+        .select({ localPart: reverseAliases.localPart, contactId: as<string>(contacts.id, "c_id"), emailEnc: contacts.emailEnc, nameEnc: contacts.nameEnc })
+        .from(reverseAliases)
+        .innerJoin(contacts, eq(contacts.id, reverseAliases.contactId))
+        .where(and(eq(reverseAliases.recipientId, recipientId), inArray(reverseAliases.localPart, localParts))),
+    ),
     ...idChunks.map((ids) => threadQuery(db, paId, ids)),
   ];
-  const [main, allRecipients, others, ...threads] = (await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[][];
+  const [main, allRecipients, ...rest] = (await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]])) as unknown[][];
   return {
     main: (main[0] as ReplyMain | undefined) ?? null,
     recipientEmailsEnc: (allRecipients as { emailEnc: string }[]).map((r) => r.emailEnc),
-    otherAliases: others as { localPart: string; contactId: string; emailEnc: string; nameEnc: string | null }[],
-    threads: threads.flat() as ThreadRow[],
+    otherAliases: rest.slice(0, otherChunks.length).flat() as { localPart: string; contactId: string; emailEnc: string; nameEnc: string | null }[],
+    threads: rest.slice(otherChunks.length).flat() as ThreadRow[],
   };
 }
 

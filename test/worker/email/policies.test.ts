@@ -65,6 +65,18 @@ describe("relay policies", () => {
     }
   });
 
+  it("reply-all to a hundred contacts restores every one of them, not the first 90", async () => {
+    await makeAddress();
+    const cc = Array.from({ length: 100 }, (_, i) => `guest${String(i).padStart(3, "0")}@example.com`);
+    const first = `From: Hanako <${HANAKO}>\r\nTo: ${PUBLIC}\r\nCc: ${cc.join(", ")}\r\nSubject: class party\r\nMessage-ID: <party1@example.com>\r\n\r\nhello\r\n`;
+    const copy = (await inject({ from: HANAKO, to: PUBLIC, raw: first })).sent.find((s) => s.envelopeTo === STAFF_ONE)!;
+    const ccAliases = [...header(copy.raw, "cc")!.matchAll(/<(r-[^>]+)>/g)].map((m) => m[1]);
+    expect(ccAliases).toHaveLength(100);
+    const reply = authenticated(`From: ${STAFF_ONE}\r\nTo: <${copy.envelopeFrom}>\r\nCc: ${ccAliases.map((a) => `<${a}>`).join(", ")}\r\nSubject: Re: class party\r\nMessage-ID: <party-reply@example.net>\r\n\r\nSee you all.\r\n`, STAFF_ONE);
+    const [out] = (await inject({ from: STAFF_ONE, to: copy.envelopeFrom, raw: reply })).sent;
+    expect([...header(out.raw, "cc")!.matchAll(/guest\d{3}@example\.com/g)].map((m) => m[0]).sort()).toEqual(cc);
+  });
+
   it("deleting a recipient leaves no trace of its contacts and refuses its aliases as gone", async () => {
     const { alias } = await setUpConversation();
     const [pa] = (await (await api("GET", "/api/addresses")).json()) as { id: string }[];
