@@ -26,6 +26,7 @@ export async function listAudit(db: Db, accountId: string, limit = 1000) {
     .from(auditLog)
     .leftJoin(users, sql`${auditLog.actor} = 'user:' || ${users.id}`)
     .where(eq(auditLog.accountId, accountId))
-    .orderBy(desc(auditLog.createdAt))
+    // rowid breaks ties within one millisecond: the order the actions were recorded in.
+    .orderBy(desc(auditLog.createdAt), sql`audit_log.rowid desc`)
     .limit(limit);
 }

@@ -12,7 +12,7 @@ import { accounts, plans } from "../../db/schema";
 import { randomToken } from "../crypto/tokens";
 import { ApiError } from "../errors";
 import type { AppEnv } from "./app-env";
-import { record } from "./audit";
+import { record, recordOnAccount } from "./audit";
 import { requireAdmin, requireOperator, requireRole } from "./identity";
 import { addUser } from "./users";
 import { emailField, readJson, singleLine } from "./validate";
@@ -91,7 +91,7 @@ operatorAccountRoutes.post("/", async (c) => {
   const id = `acct_${randomToken(12)}`;
   await c.var.db.insert(accounts).values({ id, name: body.name, plan: body.plan });
   const owner = await addUser(c, id, body.ownerEmail, "owner");
-  await record(c, "account.create", id);
+  await recordOnAccount(c, "account.create", id);
   return c.json({ ...(await describe(c, id)), owner }, 201);
 });
 
@@ -102,7 +102,7 @@ operatorAccountRoutes.patch("/:accountId", async (c) => {
   if (body.plan !== undefined) await assertPlan(c, body.plan, c.req.param("accountId"));
   const [row] = await c.var.db.update(accounts).set(body).where(eq(accounts.id, c.req.param("accountId"))).returning({ id: accounts.id });
   if (!row) throw new ApiError("not_found", "No such account", 404);
-  await record(c, `account.update:${Object.keys(body).sort().join(",")}`, row.id);
+  await recordOnAccount(c, `account.update:${Object.keys(body).sort().join(",")}`, row.id);
   return c.json(await describe(c, row.id));
 });
 

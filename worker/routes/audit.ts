@@ -34,3 +34,14 @@ export async function record(c: Context<AppEnv>, action: string, target = ""): P
   const { accountId, actor } = requireRole(c, "member");
   await audit(c.var.db, { accountId, actor, action, target, ip: c.req.header("cf-connecting-ip") ?? "" });
 }
+
+/**
+ * The operator's action on another account: recorded in the operator's trail and in that
+ * account's own, so its owners see who created it or changed its plan, and when (the
+ * operator's network address stays in the operator's trail: it is not the tenant's to see).
+ */
+export async function recordOnAccount(c: Context<AppEnv>, action: string, accountId: string): Promise<void> {
+  await record(c, action, accountId);
+  const { accountId: own, actor } = requireRole(c, "member");
+  if (accountId !== own) await audit(c.var.db, { accountId, actor, action, target: accountId });
+}

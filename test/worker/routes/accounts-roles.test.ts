@@ -204,7 +204,24 @@ describe("accounts and roles", () => {
     }
     // Nothing changed in account A.
     expect((await (await api("GET", "/api/addresses", undefined, a.owner)).json())[0]).toMatchObject({ displayName: "", recipientCount: 1 });
-    expect(await (await api("GET", "/api/audit", undefined, b.owner)).json()).toEqual([]);
+    // B's trail holds only the operator creating it: none of the refused attempts.
+    expect((await (await api("GET", "/api/audit", undefined, b.owner)).json()).map((e: { action: string }) => e.action)).toEqual(["account.create"]);
+  });
+
+  it("shows an account's owners what the operator did to it, without the operator's network address", async () => {
+    const { id, owner } = await createAccount("Sakura PTA", CHAIR);
+    expect((await api("PATCH", `/api/accounts/${id}`, { plan: "standard" }, { authorization: "Bearer test-admin-token", "cf-connecting-ip": "198.51.100.7" })).status).toBe(200);
+    const trail = await (await api("GET", "/api/audit", undefined, owner)).json();
+    expect(trail.map((e: { action: string; actor: string; actorEmail: string | null; target: string; ip: string }) => [e.action, e.actor, e.actorEmail, e.target, e.ip])).toEqual([
+      ["account.update:plan", "operator", null, id, ""],
+      ["account.create", "operator", null, id, ""],
+    ]);
+    // The operator's own trail keeps both, with where the change came from.
+    const operatorTrail = await (await api("GET", "/api/audit")).json();
+    expect(operatorTrail.filter((e: { target: string }) => e.target === id).map((e: { action: string; ip: string }) => [e.action, e.ip])).toEqual([
+      ["account.update:plan", "198.51.100.7"],
+      ["account.create", ""],
+    ]);
   });
 
   it("refuses an update with nothing to change (it used to fail inside the database)", async () => {
