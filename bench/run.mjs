@@ -182,7 +182,13 @@ function roundTrips() {
   }
   const smtp = Math.max(...asserted.map((a) => a.smtp));
   const after = Math.max(...asserted.map((a) => a.after));
-  return { ok: smtp <= 2, text: `${file} (passed in this run): ${smtp} before the SMTP verdict for inbound (new or known contact, any number of recipients) and reply; plus ${after} after it, in waitUntil (the send-state batch of the first delivery attempt). Counted whole that is ${smtp + after}: ${smtp + after > 2 ? `over the goal by ${smtp + after - 2}, since the outcome of a send can only be written once the provider has answered` : "within the goal"}` };
+  return {
+    ok: true,
+    smtp,
+    whole: smtp + after,
+    text: `${file} (passed in this run): ${smtp} before the SMTP verdict for inbound (new or known contact, any number of recipients) and reply`,
+    wholeText: `${smtp} before the verdict plus ${after} after it, in waitUntil (the send-state batch of the first delivery attempt)${smtp + after > 2 ? `: over the goal by ${smtp + after - 2}, since the outcome of a send can only be written once the provider has answered, after the rows must already be stored` : ""}`,
+  };
 }
 
 const rows = [];
@@ -220,7 +226,8 @@ const goals = [
   ["25 MiB peak memory under 96 MB", memory.peakMB < 96, `${memory.peakMB.toFixed(1)} MB above baseline (heap + array buffers)`],
   ["attachments byte-identical", heavy.every((r) => r.identical === "yes"), heavy.map((r) => `${r.name}: ${r.identical}`).join(", ")],
   ["≥ 5× faster than naive on attachment-heavy mail", heavy.every((r) => r.naive / r.relay >= 5), heavy.map((r) => `${r.name}: ${fmt(r.naive / r.relay)}×`).join(", ")],
-  ["≤ 2 D1 round trips per inbound message / per reply", trips.ok, trips.text],
+  ["≤ 2 D1 round trips per inbound message / per reply, during the SMTP transaction", trips.ok && trips.smtp <= 2, trips.text],
+  ["≤ 2 D1 round trips per inbound message / per reply, counted whole", trips.ok && trips.whole <= 2, trips.ok ? trips.wholeText : trips.text],
 ];
 const table = [
   "| input | bytes | floor ms | naive ms | relay ms | relay / floor | naive / relay | attachments identical |",
