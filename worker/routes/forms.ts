@@ -96,9 +96,10 @@ formAdmin.post("/", async (c) => {
   const pa = await ownedAddress(c);
   const body = await readJson(c, createSchema);
   const id = randomToken(10);
-  await c.var.db.insert(forms).values({ id, publicAddressId: pa.id, name: body.name, allowedOrigins: JSON.stringify(body.allowedOrigins.map((o) => new URL(o).origin)), thankYouUrl: body.thankYouUrl ?? null, confirmSubmitter: body.confirmSubmitter });
+  const [form] = await c.var.db.insert(forms).values({ id, publicAddressId: pa.id, name: body.name, allowedOrigins: JSON.stringify(body.allowedOrigins.map((o) => new URL(o).origin)), thankYouUrl: body.thankYouUrl ?? null, confirmSubmitter: body.confirmSubmitter }).returning();
   await record(c, "form.create", id);
-  return c.json({ id, postUrl: `${c.var.config.appUrl}/f/${id}`, ...body }, 201);
+  // The form as stored (origins, not the URLs they were given as), as GET lists it.
+  return c.json(presentForm(c.var.config.appUrl, form), 201);
 });
 
 /** A submission after validation: the fixed fields and any custom (survey) fields. */

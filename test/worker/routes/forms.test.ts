@@ -34,6 +34,8 @@ describe("forms", () => {
     const made = await (await api("POST", `/api/addresses/${id}/forms`, { name: "Survey", allowedOrigins: ["https://www.example.com/path"] })).json();
     const listed = await (await api("GET", `/api/addresses/${id}/forms`)).json();
     expect(listed).toEqual([{ id: made.id, name: "Survey", postUrl: `http://relay.test/f/${made.id}`, allowedOrigins: ["https://www.example.com"], thankYouUrl: null, confirmSubmitter: true, createdAt: expect.any(Number) }]);
+    // The creation answer is the form as stored and listed: origins, not the URLs they came from.
+    expect(made).toEqual(listed[0]);
     const pending = await post(made.id, JSON.stringify({ name: "Yui", email: "yui@example.com", message: "Hi" }), "application/json", "https://www.example.com");
     expect(pending.status).toBe(202);
     const { env } = await import("cloudflare:workers");
