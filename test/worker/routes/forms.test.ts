@@ -59,6 +59,11 @@ describe("forms", () => {
     expect((await post(formId, JSON.stringify({ ...good, website: "http://spam.example" }), "application/json")).status).toBe(400);
     expect((await post(formId, "{nope", "application/json")).status).toBe(400);
     expect((await post(formId, "x", "text/plain")).status).toBe(415);
+    // A multipart body without its boundary, or cut short, cannot be read: a 400 that says so, not a 500.
+    for (const [body, type] of [["name=Yui", "multipart/form-data"], ["--b\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nYui", "multipart/form-data; boundary=b"]]) {
+      const res = await post(formId, body, type);
+      expect([type, res.status, (await res.json()).error.code]).toEqual([type, 400, "invalid_request"]);
+    }
     expect((await post(formId, JSON.stringify(good), "application/json", "https://evil.example")).status).toBe(403);
   });
 
