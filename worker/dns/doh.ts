@@ -20,12 +20,15 @@ export async function lookupTxt(resolver: string, name: string): Promise<string[
     throw new DnsLookupError("The DNS resolver could not be reached");
   }
   if (!res.ok) throw new DnsLookupError(`The DNS resolver answered HTTP ${res.status}`);
-  const body = (await res.json().catch(() => null)) as { Status?: number; Answer?: { type: number; data: string }[] } | null;
+  const body = (await res.json().catch(() => null)) as { Status?: unknown; Answer?: unknown } | null;
   if (!body || typeof body.Status !== "number") throw new DnsLookupError("The DNS resolver's answer was not DNS JSON");
   // RCODE 3 (NXDOMAIN, RFC 1035 §4.1.1): the record simply is not there yet.
   if (body.Status === 3) return [];
   if (body.Status !== 0) throw new DnsLookupError(`The DNS lookup failed (RCODE ${body.Status})`);
-  return (body.Answer ?? []).filter((a) => a.type === TXT).map((a) => joinCharacterStrings(a.data));
+  // The answer is the resolver's, not ours to trust: a wrong shape is its failure, never a crash.
+  const answers = body.Answer ?? [];
+  if (!Array.isArray(answers) || !answers.every((a) => typeof a === "object" && a !== null && typeof a.data === "string")) throw new DnsLookupError("The DNS resolver's answer was not DNS JSON");
+  return (answers as { type: unknown; data: string }[]).filter((a) => a.type === TXT).map((a) => joinCharacterStrings(a.data));
 }
 
 /**

@@ -96,9 +96,10 @@ formAdmin.post("/", async (c) => {
   const pa = await ownedAddress(c);
   const body = await readJson(c, createSchema);
   const id = randomToken(10);
-  await c.var.db.insert(forms).values({ id, publicAddressId: pa.id, name: body.name, allowedOrigins: JSON.stringify(body.allowedOrigins.map((o) => new URL(o).origin)), thankYouUrl: body.thankYouUrl ?? null, confirmSubmitter: body.confirmSubmitter });
+  const [form] = await c.var.db.insert(forms).values({ id, publicAddressId: pa.id, name: body.name, allowedOrigins: JSON.stringify(body.allowedOrigins.map((o) => new URL(o).origin)), thankYouUrl: body.thankYouUrl ?? null, confirmSubmitter: body.confirmSubmitter }).returning();
   await record(c, "form.create", id);
-  return c.json({ id, postUrl: `${c.var.config.appUrl}/f/${id}`, ...body }, 201);
+  // The form as stored (origins, not the URLs they were given as), as GET lists it.
+  return c.json(presentForm(c.var.config.appUrl, form), 201);
 });
 
 /** A submission after validation: the fixed fields and any custom (survey) fields. */
@@ -122,7 +123,14 @@ async function readSubmission(c: Context<AppEnv>): Promise<{ fields: z.infer<typ
     }
     if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new ApiError("invalid_request", "Expected a JSON object");
   } else if (type.includes("application/x-www-form-urlencoded") || type.includes("multipart/form-data")) {
-    raw = Object.fromEntries([...(await c.req.formData()).entries()].filter(([, v]) => typeof v === "string"));
+    let form: FormData;
+    try {
+      form = await c.req.formData();
+    } catch {
+      // A multipart body without its boundary, or cut short, throws a TypeError: the sender's fault.
+      throw new ApiError("invalid_request", "The request body is not valid form data");
+    }
+    raw = Object.fromEntries([...form.entries()].filter(([, v]) => typeof v === "string"));
   } else throw new ApiError("unsupported_media_type", "Post JSON or application/x-www-form-urlencoded", 415);
   if (typeof raw.website === "string" && raw.website) throw new ApiError("rejected_as_spam", "Submission refused", 400);
   if (c.env.TURNSTILE_SECRET && !(await turnstilePasses(c.env.TURNSTILE_SECRET, raw["cf-turnstile-response"], c.req.header("cf-connecting-ip")))) {

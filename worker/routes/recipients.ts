@@ -27,8 +27,13 @@ async function ownedAddress(c: Context<AppEnv>, id: string) {
 
 const recipientExists = () => new ApiError("recipient_exists", "This recipient is already on the address", 409);
 
-async function invite(c: Context<AppEnv>, pa: typeof publicAddresses.$inferSelect, email: string): Promise<string> {
+/** A recipient on the relay's own domain would have its copies relayed back into the relay. */
+function assertPrivateMailbox(pa: typeof publicAddresses.$inferSelect, email: string): void {
   if (email.split("@")[1] === pa.domain) throw new ApiError("invalid_address", "A recipient must be a private mailbox outside the relay's domain");
+}
+
+async function invite(c: Context<AppEnv>, pa: typeof publicAddresses.$inferSelect, email: string): Promise<string> {
+  assertPrivateMailbox(pa, email);
   const { db, ring } = c.var;
   const token = randomToken(20);
   const id = randomToken();
@@ -57,6 +62,8 @@ export const rotateSchema = z.strictObject({ emails: z.array(emailField).min(1).
 recipientRoutes.put("/", async (c) => {
   const pa = await ownedAddress(c, c.req.param("id")!);
   const { emails } = await readJson(c, rotateSchema);
+  // Every address is checked before anyone is removed: a refused one must not leave half a rotation.
+  for (const email of emails) assertPrivateMailbox(pa, email);
   const wanted = new Map(await Promise.all([...new Set(emails)].map(async (e) => [await c.var.ring.index(e), e] as const)));
   // Rotation concerns mailboxes: webhook recipients are not in `emails` and stay.
   const current = await c.var.db.select({ id: recipients.id, emailHash: recipients.emailHash }).from(recipients).where(and(eq(recipients.publicAddressId, pa.id), eq(recipients.kind, "mailbox")));

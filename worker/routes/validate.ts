@@ -27,17 +27,22 @@ export async function readJson<T extends z.ZodType>(c: Context, schema: T, optio
   return result.data;
 }
 
-/** An e-mail address field: trimmed, one line, a valid addr-spec, lowercased. */
+/**
+ * An e-mail address field: trimmed, one line, a valid addr-spec, lowercased. cleanAddrSpec reads
+ * header syntax, dropping white space, comments and route prefixes; an address typed here must
+ * already be clean, or "staff one@x" would quietly become somebody else's "staffone@x".
+ */
 export const emailField = z
   .string()
   .max(254)
   .transform((value, ctx) => {
-    const clean = /[\r\n]/.test(value) ? null : cleanAddrSpec(value.trim());
-    if (!clean) {
+    const typed = value.trim().toLowerCase();
+    const clean = /[\r\n]/.test(value) ? null : cleanAddrSpec(typed);
+    if (!clean || clean !== typed) {
       ctx.addIssue({ code: "custom", message: "invalid_address" });
       return z.NEVER;
     }
-    return clean.toLowerCase();
+    return clean;
   });
 
 /** A single-line text field: CR, LF and other control characters are refused (header injection). */

@@ -50,6 +50,23 @@ describe("address administration", () => {
     expect(old.rejected).toBe("550 5.1.1 This address no longer exists");
   });
 
+  it("refuses a rotation naming an address on the relay's own domain before removing anyone", async () => {
+    const { alias } = await setUpConversation();
+    const id = await addressId();
+    const res = await api("PUT", `/api/addresses/${id}/recipients`, { emails: [STAFF_TWO, "new.officer@example.net", "desk@relay.example.jp"] });
+    expect(res.status).toBe(400);
+    expect((await res.json()).error.code).toBe("invalid_address");
+    // Nothing changed: STAFF_ONE is still a recipient, nobody new was invited, the alias still works.
+    const list = (await (await api("GET", `/api/addresses/${id}/recipients`)).json()) as { email: string; verified: boolean }[];
+    expect(list.map((r) => [r.email, r.verified]).sort()).toEqual([
+      [STAFF_ONE, true],
+      [STAFF_TWO, true],
+    ]);
+    expect((await outbox()).some((o) => o.kind === "verification" && o.envelopeTo === "new.officer@example.net")).toBe(false);
+    const reply = await inject({ from: STAFF_ONE, to: alias, raw: authenticated(`From: ${STAFF_ONE}\r\nTo: <${alias}>\r\nSubject: Re\r\nMessage-ID: <r1@example.net>\r\n\r\nx\r\n`, STAFF_ONE) });
+    expect(reply.rejected).toBeNull();
+  });
+
   it("records every admin action and exports it as CSV", async () => {
     await setUpConversation();
     const id = await addressId();

@@ -21,6 +21,15 @@ describe("admin API", () => {
     expect(await error(await api("POST", "/api/addresses", { address: "a@x.jp\r\nBcc: b@y.jp" }))).toMatchObject({ status: 400, body: { error: { code: "invalid_address" } } });
     expect(await error(await api("POST", "/api/addresses", { address: "info+tag@relay.example.jp" }))).toMatchObject({ status: 400, body: { error: { code: "invalid_address" } } });
     expect(await error(await api("POST", "/api/addresses", { address: 42 }))).toMatchObject({ status: 400, body: { error: { code: "invalid_request" } } });
+    // Addresses are taken as written or refused: header-parsing leniency (white space, comments,
+    // route syntax) would turn a mistyped address into somebody else's mailbox.
+    const { id } = await makeAddress({ recipients: [] });
+    for (const email of ["staff one@example.net", "staff(one)@example.net", "old:staff.one@example.net", '"staff one"@example.net']) {
+      expect([email, await error(await api("POST", `/api/addresses/${id}/recipients`, { email }))]).toMatchObject([email, { status: 400, body: { error: { code: "invalid_address" } } }]);
+    }
+    expect(await (await api("GET", `/api/addresses/${id}/recipients`)).json()).toEqual([]);
+    // Letter case and surrounding white space are not mistakes.
+    expect((await api("POST", `/api/addresses/${id}/recipients`, { email: "  Staff.One@Example.NET " })).status).toBe(201);
     expect(await error(await api("POST", "/api/addresses", { address: "a@relay.example.jp", displayName: "x\r\nBcc: y" }))).toMatchObject({ status: 400, body: { error: { code: "invalid_request" } } });
   });
 

@@ -86,6 +86,11 @@ describe("domains", () => {
     expect(await errorOf(await api("POST", `/api/domains/${domain.id}/verify`, undefined, headers))).toEqual([422, "verification_failed"]);
     answer = () => new Response("<html>", { status: 200 });
     expect(await errorOf(await api("POST", `/api/domains/${domain.id}/verify`, undefined, headers))).toEqual([503, "dns_unavailable"]);
+    // DNS JSON in the wrong shape (Answer not a list, data not a string) is the resolver's fault too, not a 500.
+    for (const body of [{ Status: 0, Answer: { data: "x" } }, { Status: 0, Answer: [{ type: 16, data: 7 }] }, { Status: 0, Answer: [null] }]) {
+      answer = () => Response.json(body);
+      expect([body, await errorOf(await api("POST", `/api/domains/${domain.id}/verify`, undefined, headers))]).toEqual([body, [503, "dns_unavailable"]]);
+    }
     const [listed] = (await (await api("GET", "/api/domains", undefined, headers)).json()).domains;
     expect(listed).toMatchObject({ verified: false, lastCheckedAt: expect.any(Number) });
   });

@@ -34,6 +34,8 @@ describe("forms", () => {
     const made = await (await api("POST", `/api/addresses/${id}/forms`, { name: "Survey", allowedOrigins: ["https://www.example.com/path"] })).json();
     const listed = await (await api("GET", `/api/addresses/${id}/forms`)).json();
     expect(listed).toEqual([{ id: made.id, name: "Survey", postUrl: `http://relay.test/f/${made.id}`, allowedOrigins: ["https://www.example.com"], thankYouUrl: null, confirmSubmitter: true, createdAt: expect.any(Number) }]);
+    // The creation answer is the form as stored and listed: origins, not the URLs they came from.
+    expect(made).toEqual(listed[0]);
     const pending = await post(made.id, JSON.stringify({ name: "Yui", email: "yui@example.com", message: "Hi" }), "application/json", "https://www.example.com");
     expect(pending.status).toBe(202);
     const { env } = await import("cloudflare:workers");
@@ -57,6 +59,11 @@ describe("forms", () => {
     expect((await post(formId, JSON.stringify({ ...good, website: "http://spam.example" }), "application/json")).status).toBe(400);
     expect((await post(formId, "{nope", "application/json")).status).toBe(400);
     expect((await post(formId, "x", "text/plain")).status).toBe(415);
+    // A multipart body without its boundary, or cut short, cannot be read: a 400 that says so, not a 500.
+    for (const [body, type] of [["name=Yui", "multipart/form-data"], ["--b\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nYui", "multipart/form-data; boundary=b"]]) {
+      const res = await post(formId, body, type);
+      expect([type, res.status, (await res.json()).error.code]).toEqual([type, 400, "invalid_request"]);
+    }
     expect((await post(formId, JSON.stringify(good), "application/json", "https://evil.example")).status).toBe(403);
   });
 

@@ -79,6 +79,12 @@ describe("GET /api/openapi.json", () => {
     const send = body("/api/conversations/{id}/messages").content["application/json"].schema;
     expect(send.properties.attachments.items.required.sort()).toEqual(["contentBase64", "contentType", "filename"]);
     expect(doc.paths["/api/conversations"].get.parameters.map((p: { name: string }) => p.name).sort()).toEqual(["address", "limit", "offset", "q"]);
+    // Every 409 the route can answer is named (service-mailboxes.test.ts: the service's own mailboxes).
+    expect(doc.paths["/api/addresses"].post.responses["409"].description).toBe("address_exists / reserved_address");
+    expect(doc.paths["/api/addresses/{id}/recipients/{rid}/resend"].post.responses["409"].description).toBe("already_verified / not_a_mailbox");
+    // A form post delivered at once, or confirmed later, can be refused by the address (routes/forms.ts).
+    expect(doc.paths["/f/{formId}"].post.responses["422"].description).toMatch(/^not_delivered/);
+    expect(doc.paths["/f/confirm/{token}"].post.responses["422"].description).toMatch(/^not_delivered/);
   });
 
   it("security follows the route's guard: operator token, session + CSRF header on changes, API keys", async () => {
