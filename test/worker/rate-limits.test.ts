@@ -1,8 +1,9 @@
 /** The Rate Limiting bindings (miniflare's local ones, limits from wrangler.toml). */
 import { beforeEach, describe, expect, it } from "vitest";
-import { STAFF_ONE, setUpConversation } from "../helpers/cases";
+import { HANAKO, PUBLIC, STAFF_ONE, setUpConversation } from "../helpers/cases";
+import { REFUSED_OTHER } from "../../worker/email/reply";
 import { makeAddress, resetDatabase } from "../helpers/factories";
-import { api, inject } from "../helpers/relay";
+import { api, authenticated, inject } from "../helpers/relay";
 
 describe("rate limits", () => {
   beforeEach(resetDatabase);
@@ -24,12 +25,34 @@ describe("rate limits", () => {
     expect(statuses[10]).toBe(429);
   });
 
-  it("mail to reverse aliases: a temporary refusal past 120 a minute from one domain", async () => {
+  it("failed alias lookups: a temporary refusal past 120 a minute from one domain", async () => {
     await makeAddress();
     const guess = "r-" + "a".repeat(34) + "@relay.example.jp";
     const verdicts: (string | null)[] = [];
     for (let i = 0; i < 121; i++) verdicts.push((await inject({ from: `x${i}@guesser.example`, to: guess, raw: `From: <x@guesser.example>\r\nSubject: s\r\nMessage-ID: <g${i}@guesser.example>\r\n\r\nx\r\n` })).rejected);
     expect(verdicts.slice(0, 120).every((v) => v === "550 5.1.1 No such address here")).toBe(true);
-    expect(verdicts[120]).toBe("450 4.7.1 Too many messages to reverse aliases from your domain; try again later");
+    expect(verdicts[120]).toBe("450 4.7.1 Too many failed deliveries to reverse aliases from your domain; try again later");
+  });
+
+  it("only failures count: a domain's genuine replies pass however many guesses or strangers came from it", async () => {
+    const officer = "officer@busy-isp.example";
+    await makeAddress({ recipients: [officer] });
+    const { sent } = await inject({ from: HANAKO, to: PUBLIC, raw: `From: <${HANAKO}>\r\nTo: ${PUBLIC}\r\nSubject: hello\r\nMessage-ID: <busy-1@mail.example.com>\r\n\r\nhi\r\n` });
+    const alias = sent[0].envelopeFrom;
+    const reply = (i: number) => authenticated(`From: <${officer}>\r\nTo: <${alias}>\r\nSubject: Re: hello\r\nMessage-ID: <busy-r${i}@busy-isp.example>\r\n\r\nok\r\n`, officer);
+    // 130 genuine replies in a minute: none is counted.
+    const genuine: (string | null)[] = [];
+    for (let i = 0; i < 130; i++) genuine.push((await inject({ from: officer, to: alias, raw: reply(i) })).rejected);
+    expect(genuine.filter((v) => v !== null)).toEqual([]);
+    // Other users of the same domain: a stranger writing to the real alias and guessers, 120 failures.
+    const strangers: (string | null)[] = [];
+    for (let i = 0; i < 120; i++) {
+      const to = i % 2 ? alias : "r-" + "b".repeat(34) + "@relay.example.jp";
+      strangers.push((await inject({ from: `user${i}@busy-isp.example`, to, raw: `From: <user${i}@busy-isp.example>\r\nTo: <${to}>\r\nSubject: s\r\nMessage-ID: <busy-s${i}@busy-isp.example>\r\n\r\nx\r\n` })).rejected);
+    }
+    expect(new Set(strangers)).toEqual(new Set([REFUSED_OTHER, "550 5.1.1 No such address here"]));
+    // The limit is now reached for failures; the bound recipient still gets through.
+    expect((await inject({ from: "late@busy-isp.example", to: alias, raw: `From: <late@busy-isp.example>\r\nTo: <${alias}>\r\nSubject: s\r\nMessage-ID: <busy-late@busy-isp.example>\r\n\r\nx\r\n` })).rejected).toBe("450 4.7.1 Too many failed deliveries to reverse aliases from your domain; try again later");
+    expect((await inject({ from: officer, to: alias, raw: reply(999) })).rejected).toBeNull();
   });
 });

@@ -24,8 +24,19 @@ export interface InboundMail {
 }
 
 /** The outcome: relayed (with the message log rows written), or an SMTP rejection reason. */
-export type Verdict = { kind: "relayed"; copies: number; messageIds: string[] } | { kind: "rejected"; reason: string };
+export type Verdict =
+  | { kind: "relayed"; copies: number; messageIds: string[] }
+  | {
+      kind: "rejected";
+      reason: string;
+      /** A reverse alias that did not resolve for this sender (forged, unknown, deleted, or not the bound recipient's): what the per-domain limit counts. */
+      failedLookup?: true;
+    };
 
 export function reject(reason: string): Verdict {
   return { kind: "rejected", reason };
+}
+
+export function failedLookup(reason: string): Verdict {
+  return { kind: "rejected", reason, failedLookup: true };
 }

@@ -17,7 +17,7 @@ import { readAll } from "../mime/bytes";
 import { parseMessage } from "../mime/message";
 import { MimeLimitError } from "../mime/mime-tree";
 import { withoutSubaddress } from "../mime/addresses-in-text";
-import type { InboundMail, RelayContext, Verdict } from "./context";
+import { failedLookup, reject, type InboundMail, type RelayContext, type Verdict } from "./context";
 import { forwardToRecipients } from "./forward";
 import { relayReply } from "./reply";
 import { allowed } from "../rate-limit";
@@ -62,25 +62,33 @@ async function relayMessage(relay: RelayContext, message: ForwardableEmailMessag
   }
   const localPart = rcptNormal.split("@")[0];
   const looksLikeAlias = /^r-/.test(localPart);
-  // Mail to reverse aliases is limited per sending domain: guessing aliases, or hammering one,
-  // meets a temporary refusal long before it costs anything.
-  if (looksLikeAlias && !(await allowed(relay.limits?.alias, `alias:${(envelopeFrom.split("@")[1] ?? "null").toLowerCase()}`))) {
-    return { kind: "rejected", reason: "450 4.7.1 Too many messages to reverse aliases from your domain; try again later" };
-  }
   if (looksLikeAlias && !(await isGenuineAlias(relay.ring, localPart))) {
     // A guessed alias fails its keyed tag: refused without touching the database.
-    return { kind: "rejected", reason: "550 5.1.1 No such address here" };
+    return limitFailedLookups(relay, envelopeFrom, failedLookup("550 5.1.1 No such address here"));
   }
 
   // 2. Read and parse once.
   const raw = await readAll(message.raw, relay.config.maxMessageBytes);
   try {
     const parsed = parseMessage(raw);
-    return await relayParsed(relay, { envelopeFrom, rcpt: rcptNormal, message: parsed }, looksLikeAlias, localPart, rcptNormal);
+    const verdict = await relayParsed(relay, { envelopeFrom, rcpt: rcptNormal, message: parsed }, looksLikeAlias, localPart, rcptNormal);
+    return limitFailedLookups(relay, envelopeFrom, verdict);
   } catch (error) {
     if (error instanceof MimeLimitError) return { kind: "rejected", reason: "554 5.6.0 Message structure too deep or too fragmented to anonymize safely" };
     throw error;
   }
+}
+
+/**
+ * Failed alias lookups are limited per sending domain: past the limit they answer a temporary
+ * refusal, so probing which aliases exist (or are still bound) learns nothing. Only failures
+ * count — a busy domain's genuine replies never meet the limit, whatever one of its users does.
+ */
+async function limitFailedLookups(relay: RelayContext, envelopeFrom: string, verdict: Verdict): Promise<Verdict> {
+  if (verdict.kind !== "rejected" || !verdict.failedLookup) return verdict;
+  const domain = (envelopeFrom.split("@")[1] ?? "null").toLowerCase();
+  if (await allowed(relay.limits?.alias, `alias:${domain}`)) return verdict;
+  return reject("450 4.7.1 Too many failed deliveries to reverse aliases from your domain; try again later");
 }
 
 // 3. Relay.

@@ -14,7 +14,7 @@ import { normalizeAddress, parseAddressList, type Mailbox } from "../mime/addres
 import { formatHeader, headerValue, type HeaderField } from "../mime/headers";
 import { decodeEncodedWords } from "../mime/encoded-words";
 import { verifySender } from "./authenticate";
-import { reject, type InboundMail, type RelayContext, type Verdict } from "./context";
+import { failedLookup, reject, type InboundMail, type RelayContext, type Verdict } from "./context";
 import { formatAddressList } from "./header-policy";
 import { renderCopy } from "./render-copy";
 import { sealBody } from "./bodies";
@@ -46,7 +46,7 @@ export async function relayReply(ctx: RelayContext, mail: InboundMail, localPart
   const state = await loadReplyState(ctx.db, localPart, otherLocalParts, lookupIds);
   if (!state.main) {
     const deleted = await isDeletedAlias(ctx.db, await ctx.ring.index(`alias:${localPart}`));
-    return reject(deleted ? "550 5.1.1 This address no longer exists" : "550 5.1.1 No such address here");
+    return failedLookup(deleted ? "550 5.1.1 This address no longer exists" : "550 5.1.1 No such address here");
   }
   const m = state.main;
   const pa = { id: m.publicAddressId, address: m.publicAddress, displayName: m.publicDisplayName, domain: m.publicDomain, status: m.publicStatus };
@@ -62,7 +62,7 @@ export async function relayReply(ctx: RelayContext, mail: InboundMail, localPart
   const envelopeOk = normalizeAddress(mail.envelopeFrom) === normalizeAddress(recipientEmail);
   const headerOk = fromHeader !== undefined && normalizeAddress(fromHeader.address) === normalizeAddress(recipientEmail);
   const senderOk = options.asRecipientId !== undefined ? options.asRecipientId === m.recipientId : envelopeOk && headerOk;
-  if (!senderOk || m.recipientVerifiedAt === null) return reject(REFUSED_OTHER);
+  if (!senderOk || m.recipientVerifiedAt === null) return failedLookup(REFUSED_OTHER);
   if (pa.status !== "active") return reject("550 5.2.1 This address is not sending mail at the moment");
   if (referenceCount(fields) > 100) return reject("554 5.4.6 Refused: more than 100 References (mail loop)");
 
