@@ -9,7 +9,7 @@ import { ALIAS_PATTERN, randomToken } from "../crypto/tokens";
 import { composePlain } from "../mail/compose";
 import { queueServiceMail } from "../mail/service-mail";
 import { sealRaw, sendQueued } from "../mail/deliver";
-import { withoutSubaddress, type AddressResolver } from "../mime/addresses-in-text";
+import { replaceAddresses, withoutSubaddress, type AddressResolver } from "../mime/addresses-in-text";
 import { normalizeAddress, parseAddressList, type Mailbox } from "../mime/address";
 import { formatHeader, headerValue, type HeaderField } from "../mime/headers";
 import { decodeEncodedWords } from "../mime/encoded-words";
@@ -83,8 +83,9 @@ export async function relayReply(ctx: RelayContext, mail: InboundMail, localPart
   }
   const privateAddresses = new Set((await Promise.all(state.recipientEmailsEnc.map((e) => ctx.ring.open(e)))).map(normalizeAddress));
   const relayDomains = new Set([pa.domain, alias.domain, ctx.config.aliasDomain].filter(Boolean));
+  const isPrivate = (address: string) => privateAddresses.has(address) || privateAddresses.has(withoutSubaddress(address));
   const resolve: AddressResolver = (address) => {
-    if (privateAddresses.has(address) || privateAddresses.has(withoutSubaddress(address))) return pa.address;
+    if (isPrivate(address)) return pa.address;
     const local = address.split("@")[0];
     // Any alias-shaped address, on any domain (another public address's aliases too), names a
     // contact: only the ones this mail addresses become real addresses.
@@ -115,8 +116,10 @@ export async function relayReply(ctx: RelayContext, mail: InboundMail, localPart
 
   const messageId = await messageRowId(ctx.ring, alias.id, relayId, "outbound");
   const outboxId = randomToken();
-  // The UI shows the recipient their own message as they wrote it (the contact behind the alias).
-  const subject = decodeEncodedWords(headerValue(fields, "subject") ?? "");
+  // The UI shows the recipient their own message as they wrote it (the contact behind the alias),
+  // except a private address of theirs, which is stored as the public address: the subject is a
+  // clear column, and no address is stored in clear.
+  const subject = replaceAddresses(decodeEncodedWords(headerValue(fields, "subject") ?? ""), (address) => (isPrivate(address) ? pa.address : null));
   const inserted = await recordAndQueue(ctx.db, {
     messages: [{ id: messageId, publicAddressId: pa.id, aliasId: alias.id, direction: "outbound", subject, relayMessageId: relayId, originalMessageIdEnc: ownId ? await ctx.ring.seal(ownId) : null }],
     bodies: [await sealBody(ctx.ring, messageId, "", summarize(mail.message.src, mail.message.root), () => null)],

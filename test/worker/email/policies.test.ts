@@ -105,6 +105,16 @@ describe("relay policies", () => {
     for (const secret of [HANAKO, STAFF_ONE, "staff.two@example.net", "hanako yamada"]) expect(dump).not.toContain(secret);
   });
 
+  it("stores no private address in clear from a reply's subject; the contact gets the public address there", async () => {
+    const { alias } = await setUpConversation();
+    const subject = `Re: quote - write to ${STAFF_ONE} or staff.one+desk@example.net`;
+    const { sent } = await inject({ from: STAFF_ONE, to: alias, raw: authenticated(`From: ${STAFF_ONE}\r\nTo: <${alias}>\r\nSubject: ${subject}\r\nMessage-ID: <subj@example.net>\r\n\r\nok\r\n`, STAFF_ONE) });
+    expect(header(sent[0].raw, "subject")).toBe(`Re: quote - write to ${PUBLIC} or ${PUBLIC}`);
+    expect(await dumpDatabase()).not.toContain("staff.one");
+    const stored = await env.DB.prepare("SELECT subject FROM messages WHERE direction = 'outbound'").first<{ subject: string }>();
+    expect(stored?.subject).toBe(`Re: quote - write to ${PUBLIC} or ${PUBLIC}`);
+  });
+
   it("writes no real address to the logs, whatever happens", async () => {
     const lines: string[] = [];
     for (const method of ["log", "info", "warn", "error", "debug"] as const) {
