@@ -186,7 +186,7 @@ export const en = {
     addWebhook: "Add a webhook recipient",
     webhookUrl: "Webhook URL (https)",
     newSecret: "New signing secret",
-    apiKeys: "API keys",
+    keyLabelHint: "Label (optional), e.g. CRM",
     keyLabel: (email: string) => `Label of a new API key for ${email}`,
     createKey: "Create API key",
     revokeKey: (label: string) => `Revoke key ${label}`,

@@ -187,7 +187,7 @@ export const ja: Messages = {
     addWebhook: "Webhook の受信者を追加",
     webhookUrl: "Webhook の URL(https)",
     newSecret: "署名用シークレットを再発行",
-    apiKeys: "API キー",
+    keyLabelHint: "ラベル(任意)例: CRM",
     keyLabel: (email: string) => `${email} の新しい API キーのラベル`,
     createKey: "API キーを作成",
     revokeKey: (label: string) => `キー ${label} を無効化`,
