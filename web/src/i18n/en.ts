@@ -266,6 +266,7 @@ export const en = {
     danger: "Delete the account",
     dangerIntro: "Deletes every address, recipient, conversation, message, domain and user of this account. This cannot be undone.",
     typeName: (name: string) => `Type the account's name (${name}) to confirm`,
+    operatorKept: "This is the operator's own account: it holds the service itself and cannot be deleted.",
     deleteAccount: "Delete the account",
   },
   users: {

@@ -267,6 +267,7 @@ export const ja: Messages = {
     danger: "アカウントの削除",
     dangerIntro: "このアカウントのすべてのアドレス、受信者、会話、メッセージ、ドメイン、ユーザーが削除されます。元に戻せません。",
     typeName: (name: string) => `確認のため、アカウント名(${name})を入力してください`,
+    operatorKept: "これは運営者自身のアカウントです。サービス自体を保持しているため削除できません。",
     deleteAccount: "アカウントを削除",
   },
   users: {
