@@ -12,7 +12,7 @@ import { forms, pendingSubmissions, publicAddresses } from "../../db/schema";
 import { isToken, randomToken, sha256Hex } from "../crypto/tokens";
 import { forwardToRecipients } from "../email/forward";
 import { ApiError } from "../errors";
-import { composePlain } from "../mail/compose";
+import { composePlain, textPart } from "../mail/compose";
 import { openRaw, sealRaw } from "../mail/deliver";
 import { queueServiceMail } from "../mail/service-mail";
 import { binaryToBytes, utf8ToBinary } from "../mime/bytes";
@@ -151,7 +151,8 @@ function compose(form: { name: string }, pa: { address: string; displayName: str
   msg.setSubject(s.fields.subject || form.name);
   msg.setHeader("Message-ID", `<${randomToken()}@form.kakuremino.invalid>`);
   const table = s.custom.map(([k, v]) => `${k}: ${v}`).join("\n");
-  msg.addMessage({ contentType: "text/plain", data: [s.fields.message, table && `\n--- ${form.name} ---\n${table}`].filter(Boolean).join("\n") || "(empty)" });
+  const text = [s.fields.message, table && `\n--- ${form.name} ---\n${table}`].filter(Boolean).join("\n") || "(empty)";
+  msg.addMessage({ contentType: "text/plain", ...textPart(text) });
   return binaryToBytes(utf8ToBinary(msg.asRaw()));
 }
 
