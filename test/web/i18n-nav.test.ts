@@ -24,6 +24,9 @@ describe("strings", () => {
     expect(ja.account.of(1, 5)).toBe("1 / 5");
     expect(ja.recipients.rotated({ added: 2, removed: 1, kept: 3 })).toBe("招待 2 件、削除 1 件、維持 3 件。");
     expect(en.domains.confirmDelete("acme.example.org")).toContain("acme.example.org");
+    // Forms are made by the account's admins; the operator (the service) has no hand in them.
+    expect(en.noForms).toContain("An admin of the account");
+    expect(ja.noForms).toContain("管理者");
   });
 
   it("every error code the API documents for the UI's routes has words in both languages", () => {

@@ -48,7 +48,7 @@ export const en = {
   errorPrefix: "Something went wrong:",
   close: "Close",
   formsIntro: "Paste one of these into your website. Inquiries arrive here as conversations; nobody sees anyone's address.",
-  noForms: "No web forms for your addresses yet. The operator creates them.",
+  noForms: "No web forms for your addresses yet. An admin of the account creates them.",
   embedHtml: "HTML form",
   embedFetch: "JavaScript (fetch)",
   copy: "Copy",
