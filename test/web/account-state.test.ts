@@ -31,7 +31,7 @@ describe("AccountState", () => {
     expect(state.deletable).toBe(false);
     await state.load();
     expect(state.deletable).toBe(true);
-    const operator = new AccountState({ account: vi.fn(async () => account({}, { id: "operator", name: "Operator", maxAddresses: null, maxRecipients: null, maxDomains: null, monthlyMessages: null })), renameAccount: vi.fn(), deleteAccount: vi.fn() });
+    const operator = new AccountState({ account: vi.fn(async () => account({}, { id: "operator", name: "Operator", maxAddresses: null, maxRecipients: null, maxDomains: null, monthlyMessages: null } as unknown as typeof FREE)), renameAccount: vi.fn(), deleteAccount: vi.fn() });
     await operator.load();
     expect(operator.deletable).toBe(false);
   });
