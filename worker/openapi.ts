@@ -117,9 +117,9 @@ export const OPERATIONS: Operation[] = [
   { method: "get", path: "/api/conversations/:id", summary: "One conversation with its messages (marks them read)", tags: ["conversations"], auth: ["cookie", "apiKey"], responses: { 200: "The conversation" } },
   { method: "post", path: "/api/conversations/:id/messages", summary: "Reply through the relay (same path and policy as mail)", tags: ["conversations"], auth: ["cookie", "apiKey"], body: sendSchema, responses: { 201: "Queued", 413: "attachments_too_large", 422: "send_refused" } },
   { method: "post", path: "/f/:formId", summary: "Submit a form (JSON: 202; form-encoded: 303 to the thank-you page)", tags: ["forms"], auth: "none", body: submissionSchema, formEncoded: true, responses: { 202: "Delivered or pending confirmation", 303: "Redirect to the thank-you page", 403: "origin_not_allowed / turnstile_failed", 415: "unsupported_media_type", 422: "not_delivered (without submitter confirmation: the address refused it)", 429: "rate_limited" } },
-  { method: "get", path: "/f/:formId/thanks", summary: "Built-in thank-you page", tags: ["forms"], auth: "none", responses: { 200: html } },
-  { method: "get", path: "/f/confirm/:token", summary: "Confirmation page (a button; opening it confirms nothing)", tags: ["forms"], auth: "none", responses: { 200: html } },
-  { method: "post", path: "/f/confirm/:token", summary: "Confirm and deliver a pending submission", tags: ["forms"], auth: "none", responses: { 303: "Redirect to the thank-you page", 422: "not_delivered: the address refused it" } },
+  { method: "get", path: "/f/:formId/thanks", summary: "Built-in thank-you page (`?status=delivered` once the message was delivered)", tags: ["forms"], auth: "none", responses: { 200: html } },
+  { method: "get", path: "/f/confirm/:token", summary: "Confirmation page (a button; opening it confirms nothing)", tags: ["forms"], auth: "none", responses: { 200: html, 404: "invalid_token (a page, or JSON for Accept: application/json)" } },
+  { method: "post", path: "/f/confirm/:token", summary: "Confirm and deliver a pending submission", tags: ["forms"], auth: "none", responses: { 303: "Redirect to the thank-you page", 404: "invalid_token (a page, or JSON for Accept: application/json)", 422: "not_delivered: the address refused it" } },
 ];
 
 /** `/api/addresses/:id` → `/api/addresses/{id}`. */

@@ -126,8 +126,10 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin UI by role, in Chromium", () =
     await page.getByText("1 invited, 0 removed, 1 kept.").waitFor();
     await page.getByRole("table", { name: "Recipients" }).getByRole("row").filter({ hasText: "parent.two@example.net" }).waitFor();
     await page.getByLabel("Form name").fill("Contact the PTA");
+    await page.getByLabel(/^Sites allowed to post with fetch\(\)/).fill("https://www.sakura-pta.example");
     await page.getByRole("button", { name: "Create form" }).click();
     await page.getByRole("heading", { level: 3, name: "Contact the PTA" }).waitFor();
+    await page.getByText("Sites allowed to post with JavaScript: https://www.sakura-pta.example").waitFor();
     // A form made by mistake is deleted after a confirmation; the other stays.
     await page.getByLabel("Form name").fill("Old survey");
     await page.getByRole("button", { name: "Create form" }).click();
@@ -141,6 +143,8 @@ describe.skipIf(!existsSync(CHROMIUM))("the admin UI by role, in Chromium", () =
     await page.getByRole("button", { name: "Add a webhook recipient" }).click();
     const secret = page.getByLabel(/^Signing secret/);
     await expect.poll(() => secret.inputValue()).toMatch(/^whsec_/);
+    // The label field says what it takes (not "API keys", which read as a list of them).
+    expect(await page.getByLabel(`Label of a new API key for ${PARENT}`).getAttribute("placeholder")).toBe("Label (optional), e.g. CRM");
     await page.getByLabel(`Label of a new API key for ${PARENT}`).fill("CRM");
     await page.getByRole("button", { name: "Create API key" }).first().click();
     await expect.poll(() => page.getByLabel(/^API key/).inputValue()).toMatch(/^km_[a-z2-7]+$/);

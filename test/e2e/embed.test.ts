@@ -112,8 +112,8 @@ describe.skipIf(!existsSync(CHROMIUM))("embed snippets on another origin, in Chr
     await page.getByLabel(/Subject/).fill("Delivery to Hokkaido?");
     await page.getByLabel(/Message/).fill("Can you ship to Hokkaido?");
     await page.getByRole("button", { name: "送信 / Send" }).click();
-    await page.waitForURL(`${RELAY}/f/${embed.id}/thanks`);
-    await page.getByText("We received your message.").waitFor();
+    await page.waitForURL(`${RELAY}/f/${embed.id}/thanks?status=delivered`);
+    await page.getByText("Your message was delivered.").waitFor();
     const copy = await waitForOutbox((o) => o.kind === "relay" && o.envelopeTo === STAFF[0]);
     expect((await PostalMime.parse(Buffer.from(copy.rawBase64, "base64"))).subject).toBe("Delivery to Hokkaido?");
 

@@ -26,6 +26,16 @@ describe("AccountState", () => {
     expect(operator[0]).toEqual({ key: "addresses", used: 7, limit: null, fraction: null, nearLimit: false });
   });
 
+  it("offers deletion for every account but the operator's own, which the server refuses to delete", async () => {
+    const state = new AccountState({ account: vi.fn(async () => account()), renameAccount: vi.fn(), deleteAccount: vi.fn() });
+    expect(state.deletable).toBe(false);
+    await state.load();
+    expect(state.deletable).toBe(true);
+    const operator = new AccountState({ account: vi.fn(async () => account({}, { id: "operator", name: "Operator", maxAddresses: null, maxRecipients: null, maxDomains: null, monthlyMessages: null } as unknown as typeof FREE)), renameAccount: vi.fn(), deleteAccount: vi.fn() });
+    await operator.load();
+    expect(operator.deletable).toBe(false);
+  });
+
   it("loads, renames and refuses a deletion whose name does not match", async () => {
     const api = {
       account: vi.fn(async () => account()),

@@ -21,10 +21,13 @@ describe("strings", () => {
     expect(ja.account.of(1, 5)).toBe("1 / 5");
     expect(ja.recipients.rotated({ added: 2, removed: 1, kept: 3 })).toBe("招待 2 件、削除 1 件、維持 3 件。");
     expect(en.domains.confirmDelete("acme.example.org")).toContain("acme.example.org");
+    // Forms are made by the account's admins; the operator (the service) has no hand in them.
+    expect(en.noForms).toContain("An admin of the account");
+    expect(ja.noForms).toContain("管理者");
   });
 
   it("every error code the API documents for the UI's routes has words in both languages", () => {
-    const codes = ["quota_addresses", "quota_recipients", "quota_domains", "domain_not_verified", "verification_failed", "dns_unavailable", "domain_in_use", "domain_exists", "domain_taken", "last_owner", "address_exists", "recipient_exists", "rule_exists", "user_exists", "already_verified", "confirmation_mismatch", "invalid_address", "invalid_url", "sender_unavailable", "not_found", "forbidden", "unauthorized", "csrf"];
+    const codes = ["quota_addresses", "quota_recipients", "quota_domains", "domain_not_verified", "verification_failed", "dns_unavailable", "domain_in_use", "domain_exists", "domain_taken", "last_owner", "address_exists", "recipient_exists", "rule_exists", "user_exists", "already_verified", "confirmation_mismatch", "invalid_address", "invalid_url", "sender_unavailable", "not_found", "forbidden", "unauthorized", "csrf", "reserved_address", "invalid_smtp_host", "operator_account", "not_a_mailbox", "empty_update"];
     expect(codes.filter((c) => !en.errors[c] || !ja.errors[c])).toEqual([]);
   });
 });

@@ -8,6 +8,7 @@ import { createMimeMessage } from "mimetext/browser";
 import { z } from "zod";
 import { findOwnConversation, listConversations, markRead, threadMessages } from "../../db/queries/conversations";
 import { relayReply } from "../email/reply";
+import { textPart } from "../mail/compose";
 import { ApiError } from "../errors";
 import { binaryToBytes, utf8ToBinary } from "../mime/bytes";
 import { parseMessage } from "../mime/message";
@@ -122,8 +123,8 @@ conversations.post("/:id/messages", async (c) => {
     msg.setHeader("In-Reply-To", last.relayMessageId);
     msg.setHeader("References", last.relayMessageId);
   }
-  msg.addMessage({ contentType: "text/plain", data: body.text });
-  if (body.html) msg.addMessage({ contentType: "text/html", data: body.html });
+  msg.addMessage({ contentType: "text/plain", ...textPart(body.text) });
+  if (body.html) msg.addMessage({ contentType: "text/html", ...textPart(body.html) });
   for (const a of body.attachments) msg.addAttachment({ filename: a.filename, contentType: a.contentType, data: a.contentBase64.replace(/\s+/g, "") });
   const message = parseMessage(binaryToBytes(utf8ToBinary(msg.asRaw())));
 

@@ -12,7 +12,7 @@ import { forms, pendingSubmissions, publicAddresses } from "../../db/schema";
 import { isToken, randomToken, sha256Hex } from "../crypto/tokens";
 import { forwardToRecipients } from "../email/forward";
 import { ApiError } from "../errors";
-import { composePlain } from "../mail/compose";
+import { composePlain, textPart } from "../mail/compose";
 import { openRaw, sealRaw } from "../mail/deliver";
 import { queueServiceMail } from "../mail/service-mail";
 import { binaryToBytes, utf8ToBinary } from "../mime/bytes";
@@ -159,7 +159,8 @@ function compose(form: { name: string }, pa: { address: string; displayName: str
   msg.setSubject(s.fields.subject || form.name);
   msg.setHeader("Message-ID", `<${randomToken()}@form.kakuremino.invalid>`);
   const table = s.custom.map(([k, v]) => `${k}: ${v}`).join("\n");
-  msg.addMessage({ contentType: "text/plain", data: [s.fields.message, table && `\n--- ${form.name} ---\n${table}`].filter(Boolean).join("\n") || "(empty)" });
+  const text = [s.fields.message, table && `\n--- ${form.name} ---\n${table}`].filter(Boolean).join("\n") || "(empty)";
+  msg.addMessage({ contentType: "text/plain", ...textPart(text) });
   return binaryToBytes(utf8ToBinary(msg.asRaw()));
 }
 
@@ -205,17 +206,38 @@ formPosts.post("/:formId", async (c) => {
     status = "delivered";
   }
   if (submission.json) return c.json({ status }, 202);
-  return c.redirect(form.thankYouUrl ?? `/f/${form.id}/thanks`, 303);
+  return c.redirect(thanksUrl(form, status), 303);
 });
+
+/** Where a browser goes after a post or a confirmation: the form's own page, else ours saying which. */
+function thanksUrl(form: { id: string; thankYouUrl: string | null }, status: "delivered" | "pending-confirmation"): string {
+  return form.thankYouUrl ?? `/f/${form.id}/thanks${status === "delivered" ? "?status=delivered" : ""}`;
+}
 
 formPosts.get("/:formId/thanks", (c) =>
   c.html(
-    simplePage("ありがとうございました / Thank you", [
-      "送信内容を受け付けました。確認メールが届いた場合は、リンクを開いて送信を完了してください。",
-      "We received your message. If a confirmation mail arrives, open its link to complete the submission.",
-    ]),
+    c.req.query("status") === "delivered"
+      ? simplePage("送信しました / Sent", ["お問い合わせを担当者に届けました。返信はメールで届きます。", "Your message was delivered. The answer will come by mail."])
+      : simplePage("ありがとうございました / Thank you", [
+          "送信内容を受け付けました。確認メールが届いた場合は、リンクを開いて送信を完了してください。",
+          "We received your message. If a confirmation mail arrives, open its link to complete the submission.",
+        ]),
   ),
 );
+
+/** A used, expired or unknown confirmation link: a page for people, the JSON error for scripts. */
+function invalidConfirmation(c: Context<AppEnv>) {
+  const message = "This confirmation link is invalid, expired or already used";
+  if ((c.req.header("accept") ?? "").includes("application/json")) return c.json({ error: { code: "invalid_token", message } }, 404);
+  return c.html(simplePage("Link not valid / リンクが無効です", [`${message}.`, "この確認リンクは無効か、期限切れか、既に使用されています。"]), 404);
+}
+
+/** The pending submission a confirmation token names, if it is still waiting. */
+async function pendingFor(c: Context<AppEnv>, token: string) {
+  const hash = isToken(token) ? await sha256Hex(token) : "";
+  const [pending] = hash ? await c.var.db.select().from(pendingSubmissions).where(and(eq(pendingSubmissions.tokenHash, hash), gt(pendingSubmissions.expiresAt, Date.now()))) : [];
+  return pending ? { pending, hash } : null;
+}
 
 /** At most one confirmation mail per form, address and hour, whoever posts (mail-bombing guard). */
 const CONFIRM_INTERVAL = 60 * 60 * 1000;
@@ -253,19 +275,18 @@ async function deliver(c: Context<AppEnv>, publicAddress: string, email: string,
  */
 formPosts.get("/confirm/:token", async (c) => {
   const token = c.req.param("token");
-  return c.html(
-    simplePage("Confirm your message / 送信の確認", ["Press the button to deliver your message.", "ボタンを押すと、お問い合わせが送信されます。"], { label: "Send / 送信する", postTo: `/f/confirm/${isToken(token) ? token : ""}` }),
-  );
+  // Looking the link up confirms nothing; a used one says so instead of offering a button that fails.
+  if (!(await pendingFor(c, token))) return invalidConfirmation(c);
+  return c.html(simplePage("Confirm your message / 送信の確認", ["Press the button to deliver your message.", "ボタンを押すと、お問い合わせが送信されます。"], { label: "Send / 送信する", postTo: `/f/confirm/${token}` }));
 });
 
 formPosts.post("/confirm/:token", async (c) => {
-  const token = c.req.param("token");
-  const hash = isToken(token) ? await sha256Hex(token) : "";
-  const [pending] = hash ? await c.var.db.select().from(pendingSubmissions).where(and(eq(pendingSubmissions.tokenHash, hash), gt(pendingSubmissions.expiresAt, Date.now()))) : [];
-  if (!pending) throw new ApiError("invalid_token", "This confirmation link is invalid, expired or already used", 404);
+  const found = await pendingFor(c, c.req.param("token"));
+  if (!found) return invalidConfirmation(c);
+  const { pending, hash } = found;
   const { form, pa } = await loadForm(c, pending.formId);
   // Deliver first, forget after: a failure leaves the link usable again.
   await deliver(c, pa.address, await c.var.ring.open(pending.emailEnc), await openRaw(c.var.ring, pending.rawEnc));
   await c.var.db.delete(pendingSubmissions).where(eq(pendingSubmissions.tokenHash, hash));
-  return c.redirect(form.thankYouUrl ?? `/f/${form.id}/thanks`, 303);
+  return c.redirect(thanksUrl(form, "delivered"), 303);
 });

@@ -13,7 +13,7 @@ import { isToken, randomToken, sha256Hex } from "../crypto/tokens";
 import { composePlain } from "../mail/compose";
 import { queueServiceMail } from "../mail/service-mail";
 import type { AppEnv } from "./app-env";
-import { SESSION_COOKIE, requireUser } from "./identity";
+import { SESSION_COOKIE, requireUser, type Role } from "./identity";
 import { emailField, readJson } from "./validate";
 import { allowed } from "../rate-limit";
 import { ApiError } from "../errors";
@@ -59,18 +59,26 @@ async function sendSignInLink(vars: AppEnv["Variables"], email: string): Promise
   for (const user of rows) await mailSignInLink(vars, { userId: user.id, email, accountName: user.accountName });
 }
 
-/** A one-time link to sign in as this user; `invited` words it as an invitation. */
-export async function mailSignInLink(vars: AppEnv["Variables"], input: { userId: string; email: string; accountName: string; invited?: boolean }, waitUntil?: (p: Promise<unknown>) => void): Promise<void> {
+/** What an invitation says the role lets one do: a member only answers, it manages nothing. */
+const INVITED_AS: Record<Role, { en: string; ja: string }> = {
+  owner: { en: "as an owner (everything in the account, its users included)", ja: "オーナーとして(ユーザーを含むアカウントのすべてを管理)" },
+  admin: { en: "as an admin (addresses, recipients, forms and domains)", ja: "管理者として(公開アドレス・受信者・フォーム・ドメインを管理)" },
+  member: { en: "as a member (the conversations of the addresses you answer)", ja: "メンバーとして(担当する公開アドレスの会話)" },
+};
+
+/** A one-time link to sign in as this user; `invitedAs` words it as an invitation to that role. */
+export async function mailSignInLink(vars: AppEnv["Variables"], input: { userId: string; email: string; accountName: string; invitedAs?: Role }, waitUntil?: (p: Promise<unknown>) => void): Promise<void> {
   const { db, ring, config, mailer } = vars;
   const token = randomToken(20);
-  await db.insert(signInLinks).values({ tokenHash: await sha256Hex(token), userId: input.userId, expiresAt: Date.now() + (input.invited ? INVITE_TTL : LINK_TTL) });
+  const invited = input.invitedAs ? INVITED_AS[input.invitedAs] : null;
+  await db.insert(signInLinks).values({ tokenHash: await sha256Hex(token), userId: input.userId, expiresAt: Date.now() + (invited ? INVITE_TTL : LINK_TTL) });
   const link = `${config.appUrl}/auth/callback?token=${token}`;
   const raw = composePlain({
     from: { name: "Kakuremino", address: config.serviceFrom },
     to: { address: input.email },
-    subject: input.invited ? `Invitation to ${input.accountName} on Kakuremino / 招待` : `Sign in to ${input.accountName} on Kakuremino / サインイン用リンク`,
-    text: input.invited
-      ? `You were invited to manage "${input.accountName}" on Kakuremino. Open this link within 7 days to sign in:\n${link}\n\nKakuremino の「${input.accountName}」に招待されました。7日以内に次のリンクを開いてサインインしてください。\n${link}`
+    subject: invited ? `Invitation to ${input.accountName} on Kakuremino / 招待` : `Sign in to ${input.accountName} on Kakuremino / サインイン用リンク`,
+    text: invited
+      ? `You were invited to "${input.accountName}" on Kakuremino ${invited.en}. Open this link within 7 days to sign in:\n${link}\n\nKakuremino の「${input.accountName}」に${invited.ja}招待されました。7日以内に次のリンクを開いてサインインしてください。\n${link}`
       : `Open this link within 15 minutes to sign in to "${input.accountName}":\n${link}\n\n15分以内に次のリンクを開いてサインインしてください（${input.accountName}）。\n${link}\n\nIf you did not ask for it, ignore this message.`,
     headers: { "Auto-Submitted": "auto-generated" },
   });

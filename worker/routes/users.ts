@@ -45,7 +45,7 @@ export async function addUser(c: Context<AppEnv>, accountId: string, email: stri
   const id = randomToken();
   await unlessTaken(db.insert(users).values({ id, accountId, emailHash, emailEnc: await ring.seal(email), role }), exists);
   const [account] = await db.select({ name: accounts.name }).from(accounts).where(eq(accounts.id, accountId));
-  await mailSignInLink(c.var, { userId: id, email, accountName: account.name, invited: true }, (p) => c.executionCtx.waitUntil(p));
+  await mailSignInLink(c.var, { userId: id, email, accountName: account.name, invitedAs: role }, (p) => c.executionCtx.waitUntil(p));
   await record(c, `user.invite:${role}`, id);
   return { id, email, role };
 }

@@ -24,7 +24,10 @@ async function invite(owner: Headers, email: string, role: string): Promise<Head
   const res = await api("POST", "/api/users", { email, role }, owner);
   expect(res.status).toBe(201);
   const mail = (await outbox()).find((o) => o.kind === "sign-in" && o.envelopeTo === email)!;
-  expect(mail.raw).toContain(`You were invited to manage "Sakura PTA" on Kakuremino.`);
+  // The invitation names the role: a member is not told it may manage the account.
+  const words: Record<string, string> = { owner: "as an owner", admin: "as an admin", member: "as a member (the conversations of the addresses you answer)" };
+  expect(mail.raw).toContain(`You were invited to "Sakura PTA" on Kakuremino ${words[role]}`);
+  expect(mail.raw).not.toContain("manage \"");
   return followLatestLink(email);
 }
 

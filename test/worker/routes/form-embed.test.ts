@@ -46,7 +46,7 @@ describe("form embed snippets", () => {
     const body = new URLSearchParams(form.controls.map((c): [string, string] => [c.name, typed[c.name]]));
     const posted = await api("POST", new URL(form.action).pathname, body.toString(), { "content-type": "application/x-www-form-urlencoded" });
     expect(posted.status).toBe(303);
-    expect(posted.headers.get("location")).toBe(`/f/${formId}/thanks`);
+    expect(posted.headers.get("location")).toBe(`/f/${formId}/thanks?status=delivered`);
     const copies = (await outbox()).filter((o) => o.kind === "relay");
     expect(copies.map((c) => c.envelopeTo).sort()).toEqual([STAFF_ONE, STAFF_TWO]);
     const email = await PostalMime.parse(rawBytes(copies[0]));

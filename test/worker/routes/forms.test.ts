@@ -126,4 +126,33 @@ describe("form abuse guards", () => {
     expect((await api("POST", `/f/confirm/${token}`, undefined, {})).status).toBe(303);
     expect((await outbox()).filter((o) => o.kind === "relay")).toHaveLength(2);
   });
+
+  it("a confirmed submitter is told it was delivered; a used link is a page saying so, not a button or JSON", async () => {
+    const formId = await makeForm();
+    await post(formId, "name=Ken&email=ken%40example.com&message=hello", "application/x-www-form-urlencoded");
+    const token = (await outbox()).find((o) => o.envelopeTo === "ken@example.com")!.raw.match(/\/f\/confirm\/([a-z2-7]+)/)![1];
+    const confirmed = await api("POST", `/f/confirm/${token}`, undefined, {});
+    expect([confirmed.status, confirmed.headers.get("location")]).toEqual([303, `/f/${formId}/thanks?status=delivered`]);
+    const thanks = await (await api("GET", `/f/${formId}/thanks?status=delivered`, undefined, {})).text();
+    expect(thanks).toContain("Your message was delivered.");
+    expect(thanks).not.toContain("confirmation mail");
+    expect(await (await api("GET", `/f/${formId}/thanks`, undefined, {})).text()).toContain("If a confirmation mail arrives");
+
+    for (const method of ["GET", "POST"]) {
+      const used = await api(method, `/f/confirm/${token}`, undefined, { accept: "text/html" });
+      expect(used.status).toBe(404);
+      expect(used.headers.get("content-type")).toMatch(/^text\/html/);
+      const page = await used.text();
+      expect(page).toContain("Link not valid / リンクが無効です");
+      expect(page).not.toContain("<form");
+    }
+    const scripted = await api("POST", `/f/confirm/${token}`, undefined, { accept: "application/json" });
+    expect([scripted.status, (await scripted.json()).error.code]).toEqual([404, "invalid_token"]);
+
+    // Without confirmation, a browser post lands on the "delivered" page at once.
+    const [{ id: addressId }] = await (await api("GET", "/api/addresses")).json();
+    const direct = (await (await api("POST", `/api/addresses/${addressId}/forms`, { name: "Direct", confirmSubmitter: false })).json()).id as string;
+    const res = await post(direct, "name=Ken&email=ken%40example.com&message=hello", "application/x-www-form-urlencoded");
+    expect(res.headers.get("location")).toBe(`/f/${direct}/thanks?status=delivered`);
+  });
 });

@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { HANAKO, PUBLIC, STAFF_ONE, STAFF_TWO, setUpConversation } from "../../helpers/cases";
 import { resetDatabase } from "../../helpers/factories";
 import { findLeaks } from "../../helpers/leak-check";
-import { api, inject, outbox, rawBytes } from "../../helpers/relay";
+import { api, header, inject, outbox, rawBytes } from "../../helpers/relay";
 
 async function signIn(email: string): Promise<Record<string, string>> {
   const before = (await outbox()).length;
@@ -23,6 +23,28 @@ async function signIn(email: string): Promise<Record<string, string>> {
 
 describe("web API", () => {
   beforeEach(resetDatabase);
+
+  it("declares what the relay writes truthfully: UTF-8 text is 8bit, a line over 998 octets quoted-printable", async () => {
+    await setUpConversation();
+    const headers = await signIn(STAFF_ONE);
+    // The sign-in mail's body has Japanese in it: "7bit" would promise ASCII.
+    const signInMail = (await outbox()).find((o) => o.kind === "sign-in" && o.envelopeTo === STAFF_ONE)!;
+    expect(header(signInMail.raw, "content-transfer-encoding")).toBe("8bit");
+    const [{ id }] = (await (await api("GET", "/api/conversations", undefined, headers)).json()).items;
+    const cases: [string, string][] = [
+      ["Thanks, see you.", "7bit"],
+      ["ありがとうございます。", "8bit"],
+      ["長".repeat(400), "quoted-printable"],
+    ];
+    for (const [text, encoding] of cases) {
+      const before = (await outbox()).length;
+      expect((await api("POST", `/api/conversations/${id}/messages`, { text }, headers)).status).toBe(201);
+      const [reply] = (await outbox()).slice(0, (await outbox()).length - before);
+      expect(header(reply.raw, "content-transfer-encoding"), text.slice(0, 10)).toBe(encoding);
+      expect(rawBytes(reply).some((b) => b > 0x7f), text.slice(0, 10)).toBe(encoding === "8bit");
+      expect((await PostalMime.parse(rawBytes(reply))).text?.trim()).toBe(text);
+    }
+  });
 
   it("answers a sign-in request the same way for anyone, and mails only known recipients", async () => {
     await setUpConversation();

@@ -30,6 +30,8 @@ export function usageBars(account: Account): UsageBar[] {
 export class AccountState {
   account = $state<Account | null>(null);
   bars = $derived(this.account ? usageBars(this.account) : []);
+  /** The operator's own account (plan `operator`) cannot be deleted: the page offers no button that would only fail. */
+  deletable = $derived(this.account !== null && this.account.plan.id !== "operator");
   readonly loading = new Action();
   readonly renaming = new Action();
   readonly deleting = new Action();
