@@ -12,7 +12,7 @@ import { ja } from "../../web/src/i18n/ja";
 
 describe("error words", () => {
   it("every code the worker throws has words in both languages, unless only scripts and forms can meet it", () => {
-    const notFromTheUi = new Set(["invalid_json", "unknown_field", "unknown_plan", "outbox_disabled", "index_key_mismatch", "origin_not_allowed", "invalid_field", "unsupported_media_type", "turnstile_failed", "rejected_as_spam", "not_delivered", "invalid_token", "key_unavailable",
+    const notFromTheUi = new Set(["invalid_json", "unknown_field", "unknown_plan", "outbox_disabled", "index_key_mismatch", "origin_not_allowed", "invalid_field", "unsupported_media_type", "turnstile_failed", "rejected_as_spam", "not_delivered", "invalid_token", "key_unavailable", "too_large", "confirmation_pending",
       // The composer shows these itself (inbox state), not through the error catalogue.
       "send_refused", "attachments_too_large"]);
     const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../../worker");

@@ -15,7 +15,7 @@ import { ApiError } from "../errors";
 import { composePlain, textPart } from "../mail/compose";
 import { openRaw, sealRaw } from "../mail/deliver";
 import { queueServiceMail } from "../mail/service-mail";
-import { binaryToBytes, utf8ToBinary } from "../mime/bytes";
+import { binaryToBytes, readAll, utf8ToBinary } from "../mime/bytes";
 import { parseMessage } from "../mime/message";
 import type { AppEnv } from "./app-env";
 import { requireAdmin } from "./identity";
@@ -111,27 +111,48 @@ export const submissionSchema = z.object({
   website: z.string().max(0, "must be empty").optional(),
 });
 
+/**
+ * Form posts come from anyone: the body is read up to this size and no further (the fields'
+ * own limits — 20 000 characters of message, 30 custom fields of 500 — fit well within it).
+ */
+export const MAX_SUBMISSION_BYTES = 256 * 1024;
+
+async function submissionBytes(c: Context<AppEnv>): Promise<Uint8Array> {
+  const tooLarge = new ApiError("too_large", `A submission may be at most ${MAX_SUBMISSION_BYTES / 1024} KiB`, 413);
+  if (Number(c.req.header("content-length") ?? 0) > MAX_SUBMISSION_BYTES) throw tooLarge;
+  if (!c.req.raw.body) return new Uint8Array();
+  try {
+    return await readAll(c.req.raw.body, MAX_SUBMISSION_BYTES);
+  } catch (error) {
+    if (error instanceof RangeError) throw tooLarge;
+    throw error;
+  }
+}
+
 async function readSubmission(c: Context<AppEnv>): Promise<{ fields: z.infer<typeof submissionSchema>; custom: [string, string][]; json: boolean }> {
   const type = c.req.header("content-type") ?? "";
   let raw: Record<string, unknown>;
   const json = type.includes("application/json");
+  const isForm = type.includes("application/x-www-form-urlencoded") || type.includes("multipart/form-data");
+  if (!json && !isForm) throw new ApiError("unsupported_media_type", "Post JSON or application/x-www-form-urlencoded", 415);
+  const bytes = await submissionBytes(c);
   if (json) {
     try {
-      raw = (await c.req.json()) as Record<string, unknown>;
+      raw = JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>;
     } catch {
       throw new ApiError("invalid_json", "The request body is not valid JSON");
     }
     if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new ApiError("invalid_request", "Expected a JSON object");
-  } else if (type.includes("application/x-www-form-urlencoded") || type.includes("multipart/form-data")) {
+  } else {
     let form: FormData;
     try {
-      form = await c.req.formData();
+      form = await new Response(bytes, { headers: { "content-type": type } }).formData();
     } catch {
       // A multipart body without its boundary, or cut short, throws a TypeError: the sender's fault.
       throw new ApiError("invalid_request", "The request body is not valid form data");
     }
     raw = Object.fromEntries([...form.entries()].filter(([, v]) => typeof v === "string"));
-  } else throw new ApiError("unsupported_media_type", "Post JSON or application/x-www-form-urlencoded", 415);
+  }
   if (typeof raw.website === "string" && raw.website) throw new ApiError("rejected_as_spam", "Submission refused", 400);
   if (c.env.TURNSTILE_SECRET && !(await turnstilePasses(c.env.TURNSTILE_SECRET, raw["cf-turnstile-response"], c.req.header("cf-connecting-ip")))) {
     throw new ApiError("turnstile_failed", "The anti-spam check failed; reload the page and try again", 403);
@@ -187,8 +208,28 @@ formPosts.options("/:formId", async (c) => {
   return c.body(null, 204);
 });
 
-formPosts.post("/:formId", async (c) => {
-  const { form, pa } = await loadForm(c, c.req.param("formId"));
+/** Scripts post JSON or ask for it; a person posting an HTML form or pressing a button does not. */
+function wantsJson(c: Context<AppEnv>): boolean {
+  return (c.req.header("content-type") ?? "").includes("application/json") || (c.req.header("accept") ?? "").includes("application/json");
+}
+
+/**
+ * A refusal a person meets (a plain HTML form post, the confirmation button) is a ja/en page
+ * with the reason, not the API's JSON error; scripts still get the JSON.
+ */
+async function forPeople(c: Context<AppEnv>, handle: () => Promise<Response>): Promise<Response> {
+  try {
+    return await handle();
+  } catch (error) {
+    if (!(error instanceof ApiError) || wantsJson(c)) throw error;
+    return c.html(simplePage("送信できませんでした / Not sent", ["送信できませんでした。前のページに戻って入力内容を確かめるか、しばらくしてからもう一度お試しください。", `Your message was not sent: ${error.message}.`]), error.status);
+  }
+}
+
+formPosts.post("/:formId", (c) => forPeople(c, () => submit(c, c.req.param("formId"))));
+
+async function submit(c: Context<AppEnv>, formId: string): Promise<Response> {
+  const { form, pa } = await loadForm(c, formId);
   // CORS governs scripts (JSON posts); a plain HTML form on any site may post, and the
   // submitter's confirmation link keeps it from mailing anyone else.
   const json = (c.req.header("content-type") ?? "").includes("application/json");
@@ -207,7 +248,7 @@ formPosts.post("/:formId", async (c) => {
   }
   if (submission.json) return c.json({ status }, 202);
   return c.redirect(thanksUrl(form, status), 303);
-});
+}
 
 /** Where a browser goes after a post or a confirmation: the form's own page, else ours saying which. */
 function thanksUrl(form: { id: string; thankYouUrl: string | null }, status: "delivered" | "pending-confirmation"): string {
@@ -239,14 +280,17 @@ async function pendingFor(c: Context<AppEnv>, token: string) {
   return pending ? { pending, hash } : null;
 }
 
-/** At most one confirmation mail per form, address and hour, whoever posts (mail-bombing guard). */
+/**
+ * At most one confirmation mail per form, address and hour, whoever posts (mail-bombing guard).
+ * A second submission within the hour is refused, not stored unconfirmable or dropped unsaid.
+ */
 const CONFIRM_INTERVAL = 60 * 60 * 1000;
 
 async function queueConfirmation(c: Context<AppEnv>, formId: string, pa: { id: string; address: string; displayName: string }, email: string, raw: Uint8Array) {
   const { db, ring, config, mailer } = c.var;
   const emailHash = await ring.index(email);
   const recent = await db.select({ t: pendingSubmissions.tokenHash }).from(pendingSubmissions).where(and(eq(pendingSubmissions.formId, formId), eq(pendingSubmissions.emailHash, emailHash), gt(pendingSubmissions.createdAt, Date.now() - CONFIRM_INTERVAL))).limit(1);
-  if (recent.length) return;
+  if (recent.length) throw new ApiError("confirmation_pending", "A confirmation mail for this address and form was sent less than an hour ago: open its link first, or try again later", 429);
   const token = randomToken(20);
   await db.insert(pendingSubmissions).values({ tokenHash: await sha256Hex(token), formId, emailHash, emailEnc: await ring.seal(email), rawEnc: await sealRaw(ring, raw), expiresAt: Date.now() + CONFIRM_TTL });
   const link = `${config.appUrl}/f/confirm/${token}`;
@@ -280,13 +324,15 @@ formPosts.get("/confirm/:token", async (c) => {
   return c.html(simplePage("Confirm your message / 送信の確認", ["Press the button to deliver your message.", "ボタンを押すと、お問い合わせが送信されます。"], { label: "Send / 送信する", postTo: `/f/confirm/${token}` }));
 });
 
-formPosts.post("/confirm/:token", async (c) => {
-  const found = await pendingFor(c, c.req.param("token"));
-  if (!found) return invalidConfirmation(c);
-  const { pending, hash } = found;
-  const { form, pa } = await loadForm(c, pending.formId);
-  // Deliver first, forget after: a failure leaves the link usable again.
-  await deliver(c, pa.address, await c.var.ring.open(pending.emailEnc), await openRaw(c.var.ring, pending.rawEnc));
-  await c.var.db.delete(pendingSubmissions).where(eq(pendingSubmissions.tokenHash, hash));
-  return c.redirect(thanksUrl(form, "delivered"), 303);
-});
+formPosts.post("/confirm/:token", (c) =>
+  forPeople(c, async () => {
+    const found = await pendingFor(c, c.req.param("token"));
+    if (!found) return invalidConfirmation(c);
+    const { pending, hash } = found;
+    const { form, pa } = await loadForm(c, pending.formId);
+    // Deliver first, forget after: a failure leaves the link usable again.
+    await deliver(c, pa.address, await c.var.ring.open(pending.emailEnc), await openRaw(c.var.ring, pending.rawEnc));
+    await c.var.db.delete(pendingSubmissions).where(eq(pendingSubmissions.tokenHash, hash));
+    return c.redirect(thanksUrl(form, "delivered"), 303);
+  }),
+);

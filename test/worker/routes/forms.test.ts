@@ -1,5 +1,9 @@
 /** Web forms: both encodings, submitter confirmation, CORS, and refused bad input (case-27). */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
+import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
+import worker from "../../../worker/index";
+import { MAX_SUBMISSION_BYTES } from "../../../worker/routes/forms";
 import { PUBLIC, STAFF_ONE, STAFF_TWO } from "../../helpers/cases";
 import { makeAddress, resetDatabase } from "../../helpers/factories";
 import { fixtureText, sharedMissing } from "../../helpers/fixtures";
@@ -61,8 +65,12 @@ describe("forms", () => {
     expect((await post(formId, "x", "text/plain")).status).toBe(415);
     // A multipart body without its boundary, or cut short, cannot be read: a 400 that says so, not a 500.
     for (const [body, type] of [["name=Yui", "multipart/form-data"], ["--b\r\nContent-Disposition: form-data; name=\"name\"\r\n\r\nYui", "multipart/form-data; boundary=b"]]) {
+      const scripted = await api("POST", `/f/${formId}`, body, { "content-type": type, accept: "application/json" });
+      expect([type, scripted.status, (await scripted.json()).error.code]).toEqual([type, 400, "invalid_request"]);
+      // A person's browser gets the same refusal as a page.
       const res = await post(formId, body, type);
-      expect([type, res.status, (await res.json()).error.code]).toEqual([type, 400, "invalid_request"]);
+      expect([type, res.status, res.headers.get("content-type")]).toEqual([type, 400, "text/html; charset=UTF-8"]);
+      expect(await res.text()).toContain("Your message was not sent: The request body is not valid form data.");
     }
     expect((await post(formId, JSON.stringify(good), "application/json", "https://evil.example")).status).toBe(403);
   });
@@ -110,12 +118,33 @@ describe("forms", () => {
 describe("form abuse guards", () => {
   beforeEach(resetDatabase);
 
-  it("opening the confirmation link only shows a button; one confirmation mail per address and hour", async () => {
+  it("reads no more of a body than a submission may be, whatever Content-Length says", async () => {
+    const formId = await makeForm({ confirmSubmitter: false });
+    const huge = JSON.stringify({ name: "Yui", email: "yui@example.com", message: "x".repeat(MAX_SUBMISSION_BYTES) });
+    const tooLarge = { error: { code: "too_large", message: "A submission may be at most 256 KiB" } };
+    const declared = await post(formId, huge, "application/json");
+    expect([declared.status, await declared.json()]).toEqual([413, tooLarge]);
+    // Streamed without a length: the read stops at the limit.
+    const stream = new Blob([huge]).stream();
+    const ctx = createExecutionContext();
+    const streamed = await worker.fetch(new Request(`http://relay.test/f/${formId}`, { method: "POST", body: stream, headers: { "content-type": "application/json" }, duplex: "half" } as RequestInit) as never, env, ctx);
+    await waitOnExecutionContext(ctx);
+    expect([streamed.status, await streamed.json()]).toEqual([413, tooLarge]);
+    // A browser's post that is too large is told on a page.
+    const page = await post(formId, `name=Yui&email=yui%40example.com&message=${"x".repeat(MAX_SUBMISSION_BYTES)}`, "application/x-www-form-urlencoded");
+    expect([page.status, await page.text()]).toEqual([413, expect.stringContaining("Your message was not sent: A submission may be at most 256 KiB.")]);
+    expect((await outbox()).filter((o) => o.kind === "relay")).toEqual([]);
+  });
+
+  it("opening the confirmation link only shows a button; one confirmation mail per address and hour, later posts refused (not dropped unsaid)", async () => {
     const formId = await makeForm();
+    const answers: unknown[] = [];
     for (let i = 0; i < 5; i++) {
       const res = await post(formId, JSON.stringify({ name: "Anyone", email: "victim@example.org", message: `spam ${i}` }), "application/json");
-      expect(res.status).toBe(202);
+      answers.push([res.status, (await res.json()) as unknown]);
     }
+    const pending = { error: { code: "confirmation_pending", message: "A confirmation mail for this address and form was sent less than an hour ago: open its link first, or try again later" } };
+    expect(answers).toEqual([[202, { status: "pending-confirmation" }], ...Array.from({ length: 4 }, () => [429, pending])]);
     const mails = (await outbox()).filter((o) => o.envelopeTo === "victim@example.org");
     expect(mails).toHaveLength(1);
     const token = mails[0].raw.match(/\/f\/confirm\/([a-z2-7]+)/)![1];
