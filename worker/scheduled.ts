@@ -2,7 +2,8 @@
  * The cron (every few minutes): failed deliveries are retried with backoff, and nothing is kept
  * longer than its retention window. Messages (with their
  * stored bodies and queued mail, by cascade) go after their public address's retention days;
- * notices, confirmations and sign-in mail after 30 days; expired sessions and links at once;
+ * notices, confirmations and sign-in mail after 30 days (or their address's window, if shorter);
+ * expired sessions and links at once;
  * reverse aliases idle longer than their public address's `alias_idle_days`.
  */
 import { and, isNull, lt, sql } from "drizzle-orm";
@@ -39,7 +40,9 @@ export async function purgeExpired(env: Env, now = Date.now()): Promise<void> {
   const db = createDb(env.DB);
   await db.batch([
     db.delete(messages).where(sql`${messages.createdAt} < ${now} - (SELECT retention_days FROM public_addresses pa WHERE pa.id = ${messages.publicAddressId}) * ${DAY}`),
-    db.delete(outbox).where(and(isNull(outbox.messageId), lt(outbox.createdAt, now - SERVICE_MAIL_RETENTION_DAYS * DAY))),
+    // Mail with no message row: sign-in links, confirmations and notices go after 30 days; those
+    // of a public address (bounce copies carry the bounced mail's text) after its own window if shorter.
+    db.delete(outbox).where(and(isNull(outbox.messageId), sql`${outbox.createdAt} < ${now} - min(${SERVICE_MAIL_RETENTION_DAYS}, coalesce((SELECT retention_days FROM public_addresses pa WHERE pa.id = ${outbox.publicAddressId}), ${SERVICE_MAIL_RETENTION_DAYS})) * ${DAY}`)),
     db.delete(sessions).where(lt(sessions.expiresAt, now)),
     db.delete(signInLinks).where(lt(signInLinks.expiresAt, now)),
     db.delete(pendingSubmissions).where(lt(pendingSubmissions.expiresAt, now)),
