@@ -212,11 +212,11 @@ describe("SenderState", () => {
   });
 
   it("saves SMTP, shows an unconfigured provider's 422, and goes back to the default", async () => {
-    const initial: Sender = { mailer: null, defaultMailer: "outbox", smtp: null };
+    const initial: Sender = { mailer: null, defaultMailer: "outbox", smtp: null, providers: ["cloudflare"] };
     const api = {
       sender: vi.fn(async () => initial),
       setSender: vi.fn(async (_id: string, choice: { mailer: string; smtp?: { host: string; port: number; username: string } }) =>
-        choice.mailer === "smtp" ? { mailer: "smtp", defaultMailer: "outbox", smtp: { host: choice.smtp!.host, port: choice.smtp!.port, secure: false, username: choice.smtp!.username } } : refused(422, "sender_unavailable", `The sender "${choice.mailer}" is not configured on this relay`),
+        choice.mailer === "smtp" ? { mailer: "smtp", defaultMailer: "outbox", smtp: { host: choice.smtp!.host, port: choice.smtp!.port, secure: false, username: choice.smtp!.username }, providers: ["cloudflare"] } : refused(422, "sender_unavailable", `The sender "${choice.mailer}" is not configured on this relay`),
       ),
       resetSender: vi.fn(async () => initial),
     };
@@ -227,7 +227,7 @@ describe("SenderState", () => {
     expect(s.saving.error).toEqual({ status: 400, code: "missing_password", message: "" });
     expect(api.setSender).not.toHaveBeenCalled();
     expect(await s.submit("smtp", "", smtp)).toBe(true);
-    expect(s.sender).toEqual({ mailer: "smtp", defaultMailer: "outbox", smtp: { host: "smtp.example.jp", port: 587, secure: false, username: "desk" } });
+    expect(s.sender).toEqual({ mailer: "smtp", defaultMailer: "outbox", smtp: { host: "smtp.example.jp", port: 587, secure: false, username: "desk" }, providers: ["cloudflare"] });
     expect(await s.submit("provider", "mailgun", smtp)).toBe(false);
     expect(s.saving.error?.code).toBe("sender_unavailable");
     expect(await s.submit("default", "", smtp)).toBe(true);

@@ -49,11 +49,25 @@ async function ownedAddress(c: Context<AppEnv>) {
   return row;
 }
 
-/** What an admin may see of a sender: never the password. */
+/** Whether this relay holds what a provider needs (its key, binding or account settings). */
+function isConfigured(c: Context<AppEnv>, choice: SenderChoice): boolean {
+  try {
+    mailerFor(c.var.config, c.env, choice);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * What an admin may see of a sender (never the password), and the providers it may choose: the
+ * configured ones, less the local sink.
+ */
 async function present(c: Context<AppEnv>, id: string) {
   const choice = await senderChoiceOf(c.var.db, c.var.ring, id);
   const smtp = choice?.mailer === "smtp" ? { host: choice.smtp.host, port: choice.smtp.port, secure: choice.smtp.secure, username: choice.smtp.username } : null;
-  return { mailer: choice?.mailer ?? null, defaultMailer: c.var.config.mailer, smtp };
+  const providers = MAILERS.filter((mailer) => mailer !== "outbox" && isConfigured(c, { mailer }));
+  return { mailer: choice?.mailer ?? null, defaultMailer: c.var.config.mailer, smtp, providers };
 }
 
 senderRoutes.get("/", async (c) => {
@@ -71,12 +85,8 @@ senderRoutes.put("/", async (c) => {
     if (refusal) throw new ApiError("invalid_smtp_host", `smtp.${refusal}`);
   }
   const choice: SenderChoice = body.mailer === "smtp" ? { mailer: "smtp", smtp: { ...body.smtp, host: canonicalHost(body.smtp.host)!, secure: body.smtp.secure ?? body.smtp.port === 465 } } : { mailer: body.mailer };
-  try {
-    // A provider this relay has no key or binding for would fail every reply: refuse it now.
-    mailerFor(c.var.config, c.env, choice);
-  } catch {
-    throw new ApiError("sender_unavailable", `The sender "${choice.mailer}" is not configured on this relay`, 422);
-  }
+  // A provider this relay has no key or binding for would fail every reply: refuse it now.
+  if (!isConfigured(c, choice)) throw new ApiError("sender_unavailable", `The sender "${choice.mailer}" is not configured on this relay`, 422);
   const smtpEnc = choice.mailer === "smtp" ? await c.var.ring.seal(JSON.stringify(choice.smtp)) : null;
   await c.var.db.update(publicAddresses).set({ mailer: choice.mailer, smtpEnc }).where(eq(publicAddresses.id, pa.id));
   await record(c, `address.sender:${choice.mailer}`, pa.id);

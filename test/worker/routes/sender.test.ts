@@ -2,7 +2,9 @@
  * /api/addresses/:id/sender: a public address's own sender. Admin-only and account-scoped,
  * validated, audited; the SMTP password is sealed at rest and never shown again.
  */
+import { createExecutionContext, waitOnExecutionContext } from "cloudflare:test";
 import { env } from "cloudflare:workers";
+import worker from "../../../worker/index";
 import { beforeEach, describe, expect, inject, it } from "vitest";
 import { makeAddress, resetDatabase } from "../../helpers/factories";
 import { api } from "../../helpers/relay";
@@ -15,11 +17,11 @@ describe("per-address sender", () => {
 
   it("starts at the default, takes own SMTP settings (password sealed, never shown), and resets", async () => {
     const { id } = await makeAddress();
-    expect(await (await api("GET", `/api/addresses/${id}/sender`)).json()).toEqual({ mailer: null, defaultMailer: "outbox", smtp: null });
+    expect(await (await api("GET", `/api/addresses/${id}/sender`)).json()).toEqual({ mailer: null, defaultMailer: "outbox", smtp: null, providers: ["cloudflare"] });
 
     const put = await api("PUT", `/api/addresses/${id}/sender`, { mailer: "smtp", smtp: SMTP });
     expect(put.status).toBe(200);
-    const shown = { mailer: "smtp", defaultMailer: "outbox", smtp: { host: "smtp.customer.example.com", port: 587, secure: false, username: "desk@customer.example" } };
+    const shown = { mailer: "smtp", defaultMailer: "outbox", smtp: { host: "smtp.customer.example.com", port: 587, secure: false, username: "desk@customer.example" }, providers: ["cloudflare"] };
     const putText = await put.text();
     expect(JSON.parse(putText)).toEqual(shown);
     expect(putText).not.toContain(SMTP.password);
@@ -36,7 +38,7 @@ describe("per-address sender", () => {
     expect(JSON.stringify(audit)).not.toContain(SMTP.password);
 
     const reset = await api("DELETE", `/api/addresses/${id}/sender`);
-    expect([reset.status, await reset.json()]).toEqual([200, { mailer: null, defaultMailer: "outbox", smtp: null }]);
+    expect([reset.status, await reset.json()]).toEqual([200, { mailer: null, defaultMailer: "outbox", smtp: null, providers: ["cloudflare"] }]);
     // The OpenAPI document promises what the route answers (the web client reads the body).
     const doc = await (await api("GET", "/api/openapi.json")).json();
     expect(Object.keys(doc.paths["/api/addresses/{id}/sender"].delete.responses).filter((s) => s.startsWith("2"))).toEqual(["200"]);
@@ -48,8 +50,21 @@ describe("per-address sender", () => {
     const tls = await (await api("PUT", `/api/addresses/${id}/sender`, { mailer: "smtp", smtp: { ...SMTP, port: 465 } })).json();
     expect(tls.smtp).toEqual({ host: "smtp.customer.example.com", port: 465, secure: true, username: SMTP.username });
     // The test worker has the SEND_EMAIL binding (wrangler.toml), so "cloudflare" is configured.
-    expect(await (await api("PUT", `/api/addresses/${id}/sender`, { mailer: "cloudflare" })).json()).toEqual({ mailer: "cloudflare", defaultMailer: "outbox", smtp: null });
+    expect(await (await api("PUT", `/api/addresses/${id}/sender`, { mailer: "cloudflare" })).json()).toEqual({ mailer: "cloudflare", defaultMailer: "outbox", smtp: null, providers: ["cloudflare"] });
     expect(await env.DB.prepare("SELECT smtp_enc FROM public_addresses WHERE id = ?").bind(id).first()).toEqual({ smtp_enc: null });
+  });
+
+  it("offers exactly the providers this relay holds a key or binding for", async () => {
+    const { id } = await makeAddress();
+    const providersWith = async (extra: Record<string, string>) => {
+      const ctx = createExecutionContext();
+      const res = await worker.fetch(new Request(`http://relay.test/api/addresses/${id}/sender`, { headers: { authorization: "Bearer test-admin-token" } }) as never, { ...env, ...extra } as never, ctx);
+      await waitOnExecutionContext(ctx);
+      return ((await res.json()) as { providers: string[] }).providers;
+    };
+    expect(await providersWith({})).toEqual(["cloudflare"]);
+    expect(await providersWith({ MAIL_API_KEY: "key" })).toEqual(["cloudflare", "resend", "postmark", "sendgrid"]);
+    expect(await providersWith({ MAIL_API_KEY: "key", MAILGUN_DOMAIN: "mg.example.jp", CF_ACCOUNT_ID: "abc", AWS_REGION: "ap-northeast-1", AWS_ACCESS_KEY_ID: "AKIA", AWS_SECRET_ACCESS_KEY: "s" })).toEqual(["cloudflare", "cloudflare-api", "mailgun", "resend", "postmark", "sendgrid", "ses"]);
   });
 
   it("refuses bad input with 400 and a provider this relay has no key for with 422", async () => {

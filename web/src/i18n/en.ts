@@ -200,6 +200,7 @@ export const en = {
     mode: "Send replies through",
     modeDefault: "The relay's default sender",
     modeProvider: "Another provider",
+    noProvider: "No other provider is configured on this relay (the operator adds its key).",
     modeSmtp: "Your own SMTP server",
     provider: "Provider",
     host: "SMTP host",

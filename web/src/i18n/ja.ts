@@ -201,6 +201,7 @@ export const ja: Messages = {
     mode: "返信の送信経路",
     modeDefault: "リレーの既定の送信方法",
     modeProvider: "別の送信事業者",
+    noProvider: "このリレーには他の送信事業者が設定されていません(運用者がキーを設定します)。",
     modeSmtp: "自社の SMTP サーバー",
     provider: "送信事業者",
     host: "SMTP ホスト",

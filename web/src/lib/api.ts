@@ -230,6 +230,8 @@ export interface Sender {
   mailer: string | null;
   defaultMailer: string;
   smtp: SmtpSettings | null;
+  /** The providers this relay is configured for (the local sink excluded): what an address may choose. */
+  providers: string[];
 }
 
 export type SenderChoice = { mailer: "smtp"; smtp: { host: string; port: number; secure?: boolean; username: string; password: string } } | { mailer: string };

@@ -6,9 +6,6 @@
 import { api as defaultApi, type Api, type Sender, type SenderChoice } from "../api";
 import { Action } from "./action.svelte";
 
-/** Providers an address may choose besides SMTP (worker/env.ts MAILERS, less the local sink). */
-export const PROVIDERS = ["cloudflare", "cloudflare-api", "mailgun", "resend", "postmark", "sendgrid", "ses"] as const;
-
 export interface SmtpForm {
   host: string;
   port: number | null;
