@@ -22,8 +22,8 @@ describe("recipient lifecycle", () => {
     expect(mails).toHaveLength(2);
     const [newToken] = verifyLinks(mails[0].raw);
     expect(newToken).not.toBe(oldToken);
-    expect((await api("GET", `/verify/${oldToken}`, undefined, { accept: "application/json" })).status).toBe(404);
-    expect((await api("GET", `/verify/${newToken}`, undefined, { accept: "application/json" })).status).toBe(200);
+    expect((await api("POST", `/verify/${oldToken}`, undefined, { accept: "application/json" })).status).toBe(404);
+    expect((await api("POST", `/verify/${newToken}`, undefined, { accept: "application/json" })).status).toBe(200);
     const again = await api("POST", `/api/addresses/${id}/recipients/${recipient.id}/resend`);
     expect([again.status, (await again.json()).error.code]).toEqual([409, "already_verified"]);
     expect((await api("POST", `/api/addresses/${id}/recipients/nope/resend`)).status).toBe(404);
