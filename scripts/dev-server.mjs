@@ -112,7 +112,8 @@ export async function seedDemo(url, token) {
   const outbox = await api("GET", "/api/outbox");
   for (const item of outbox.body.filter((o) => o.kind === "verification")) {
     const link = item.raw.match(/\/verify\/([a-z2-7]+)/);
-    if (link) await fetch(`${url}/verify/${link[1]}`, { headers: { accept: "application/json" } });
+    // The button behind the link: opening it (GET) only shows the page.
+    if (link) await fetch(`${url}/verify/${link[1]}`, { method: "POST", headers: { accept: "application/json" } });
   }
   return true;
 }

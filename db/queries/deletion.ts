@@ -3,11 +3,11 @@
  * aliases, messages and queued mail; before the rows go, a keyed hash of each alias is kept so
  * later mail to it is refused as "no longer exists" — and nothing else is kept.
  */
-import { and, eq, inArray, isNotNull, sql } from "drizzle-orm";
+import { and, eq, inArray, isNotNull, not, sql, type SQL } from "drizzle-orm";
 import type { BatchItem } from "drizzle-orm/batch";
 import type { Keyring } from "../../worker/crypto/sealed";
 import type { Db } from "../client";
-import { accounts, contacts, deletedAliases, publicAddresses, recipients, reverseAliases } from "../schema";
+import { accounts, contacts, deletedAliases, publicAddresses, recipients, reverseAliases, users } from "../schema";
 import { chunk, rowsPerInsert } from "./chunks";
 
 async function tombstones(db: Db, ring: Keyring, localParts: string[]): Promise<BatchItem<"sqlite">[]> {
@@ -15,9 +15,29 @@ async function tombstones(db: Db, ring: Keyring, localParts: string[]): Promise<
   return chunk(hashes.map((aliasHash) => ({ aliasHash })), rowsPerInsert(1)).map((rows) => db.insert(deletedAliases).values(rows).onConflictDoNothing());
 }
 
+/**
+ * Member users who were in the account only as the recipients `leaving` selects (routes/session.ts
+ * makes one on a recipient's first sign-in) go with the last of their recipient rows there, and
+ * their sessions with them (cascade): an officer rotated out must not go on signing in. Owners and
+ * admins were made users in their own right and stay. One statement whatever the number of
+ * recipients (no list of hashes to bind, so D1's 100-parameter limit never applies), to run in
+ * the same batch just before the recipients are deleted.
+ */
+function formerRecipientMembers(db: Db, accountId: string, leaving: SQL): BatchItem<"sqlite"> {
+  const recipientHere = (which: SQL) =>
+    sql`exists (select 1 from ${recipients} inner join ${publicAddresses} on ${publicAddresses.id} = ${recipients.publicAddressId} where ${recipients.emailHash} = ${users.emailHash} and ${publicAddresses.accountId} = ${users.accountId} and ${which})`;
+  return db.delete(users).where(and(eq(users.accountId, accountId), eq(users.role, "member"), recipientHere(leaving), not(recipientHere(sql`not (${leaving})`))));
+}
+
 export async function deletePublicAddress(db: Db, ring: Keyring, publicAddressId: string): Promise<void> {
+  const [pa] = await db.select({ accountId: publicAddresses.accountId }).from(publicAddresses).where(eq(publicAddresses.id, publicAddressId));
+  if (!pa) return;
   const aliases = await db.select({ localPart: reverseAliases.localPart }).from(reverseAliases).where(eq(reverseAliases.publicAddressId, publicAddressId));
-  const statements = [...(await tombstones(db, ring, aliases.map((a) => a.localPart))), db.delete(publicAddresses).where(eq(publicAddresses.id, publicAddressId))];
+  const statements = [
+    ...(await tombstones(db, ring, aliases.map((a) => a.localPart))),
+    formerRecipientMembers(db, pa.accountId, eq(recipients.publicAddressId, publicAddressId)),
+    db.delete(publicAddresses).where(eq(publicAddresses.id, publicAddressId)),
+  ];
   await db.batch(statements as [BatchItem<"sqlite">, ...BatchItem<"sqlite">[]]);
 }
 
@@ -38,12 +58,19 @@ export async function deleteAccount(db: Db, ring: Keyring, accountId: string): P
 
 /**
  * Deletes a recipient and, with it, its aliases and their messages; contacts that no other
- * recipient still has an alias for go too (they exist only for this recipient's conversations).
+ * recipient still has an alias for go too (they exist only for this recipient's conversations),
+ * and so does its member user if this was its last recipient row in the account.
  */
 export async function deleteRecipient(db: Db, ring: Keyring, recipientId: string): Promise<void> {
+  const [recipient] = await db.select({ accountId: publicAddresses.accountId }).from(recipients).innerJoin(publicAddresses, eq(publicAddresses.id, recipients.publicAddressId)).where(eq(recipients.id, recipientId));
+  if (!recipient) return;
   const aliases = await db.select({ localPart: reverseAliases.localPart, contactId: reverseAliases.contactId }).from(reverseAliases).where(eq(reverseAliases.recipientId, recipientId));
   const contactIds = [...new Set(aliases.map((a) => a.contactId))];
-  const statements: BatchItem<"sqlite">[] = [...(await tombstones(db, ring, aliases.map((a) => a.localPart))), db.delete(recipients).where(eq(recipients.id, recipientId))];
+  const statements: BatchItem<"sqlite">[] = [
+    ...(await tombstones(db, ring, aliases.map((a) => a.localPart))),
+    formerRecipientMembers(db, recipient.accountId, eq(recipients.id, recipientId)),
+    db.delete(recipients).where(eq(recipients.id, recipientId)),
+  ];
   for (const ids of chunk(contactIds, 90)) {
     statements.push(db.delete(contacts).where(sql`${inArray(contacts.id, ids)} and not exists (select 1 from ${reverseAliases} where ${reverseAliases.contactId} = ${contacts.id})`));
   }

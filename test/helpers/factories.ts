@@ -21,7 +21,7 @@ export async function makeAddress(overrides: { address?: string; displayName?: s
     const mail = (await outbox()).find((o) => o.kind === "verification" && o.envelopeTo === email);
     const link = mail?.raw.match(/http:\/\/relay\.test\/verify\/([a-z2-7]+)/);
     expect(link, `confirmation link for ${email}`).toBeTruthy();
-    const verified = await api("GET", `/verify/${link![1]}`, undefined, { accept: "application/json" });
+    const verified = await api("POST", `/verify/${link![1]}`, undefined, { accept: "application/json" });
     expect(verified.status).toBe(200);
   }
   return { id, address, recipients };

@@ -94,6 +94,25 @@ describe("SessionState", () => {
     await signedIn.signOut();
     expect([signedIn.status, signedIn.me]).toEqual(["signed-out", null]);
   });
+
+  it("takes the 401 after removing its last address as being signed out of the account, not as an error", async () => {
+    const me = { email: "staff.one@example.net", role: "member" as const, addresses: [], recipients: [{ id: "r1", address: "a@relay.example.jp", displayName: "A" }, { id: "r2", address: "b@relay.example.jp", displayName: "B" }] };
+    let rows = me.recipients;
+    const removeMe = vi.fn(async (rid: string) => {
+      rows = rows.filter((r) => r.id !== rid);
+    });
+    // The worker ends a member's session with its last recipient row in the account.
+    const state = new SessionState({ me: async () => (rows.length ? { ...me, recipients: rows } : Promise.reject(new ApiFailure(401, "unauthorized", "Sign in first"))), requestLink: async () => ({ ok: true }), signOut: async () => undefined, removeMe });
+    await state.load();
+    expect(await state.removeMe("r1")).toBe(true);
+    expect([state.status, state.me?.recipients, state.removedFromAccount]).toEqual(["signed-in", [me.recipients[1]], false]);
+    expect(await state.removeMe("r2")).toBe(true);
+    expect([state.status, state.me, state.removedFromAccount, state.leaving.error]).toEqual(["signed-out", null, true, null]);
+    // Any other failure stays an error next to the button.
+    const failing = new SessionState({ me: async () => Promise.reject(new ApiFailure(500, "internal", "Internal error")), requestLink: async () => ({ ok: true }), signOut: async () => undefined, removeMe: async () => undefined });
+    expect(await failing.removeMe("r1")).toBe(false);
+    expect([failing.removedFromAccount, failing.leaving.errorFor("r1")?.code]).toEqual([false, "internal"]);
+  });
 });
 
 describe("language", () => {

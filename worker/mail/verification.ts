@@ -22,10 +22,10 @@ export async function queueVerificationMail(deps: Deps, ctx: { waitUntil(p: Prom
     subject: `Confirm: receive mail for ${pa.address} / ${pa.address} の受信確認`,
     text: [
       `You were added as a recipient of ${pa.address}.`,
-      "Mail to that address will be forwarded to you once you confirm:",
+      "Mail to that address will be forwarded to you once you open this link and press its button:",
       link,
       "",
-      `${pa.address} の受信者として登録されました。次のリンクを開くと転送が始まります。`,
+      `${pa.address} の受信者として登録されました。次のリンクを開き、ボタンを押すと転送が始まります。`,
       link,
       "",
       "If you did not expect this, ignore this message: nothing is forwarded until you confirm.",

@@ -122,7 +122,9 @@ session.get("/me", async (c) => {
 
 /**
  * A recipient removing itself (a PTA officer stepping down): its aliases, conversations and
- * stored bodies go like any removal; the public address's admins see it in the audit log.
+ * stored bodies go like any removal; the public address's admins see it in the audit log. A
+ * member who was the account's user only as a recipient goes with its last row, and so does
+ * this session (the cookie is cleared too); an owner or admin stays signed in.
  */
 session.delete("/me/recipients/:rid", async (c) => {
   const user = requireUser(c);
@@ -135,5 +137,7 @@ session.delete("/me/recipients/:rid", async (c) => {
   if (!row) throw new ApiError("not_found", "No such recipient of yours", 404);
   await deleteRecipient(db, ring, row.id);
   await record(c, "recipient.self-remove", row.id);
+  const [stillUser] = await db.select({ id: users.id }).from(users).where(eq(users.id, user.userId));
+  if (!stillUser) deleteCookie(c, SESSION_COOKIE, { path: "/", secure: true });
   return c.body(null, 204);
 });

@@ -1,7 +1,8 @@
 /**
  * The people who manage an account: owners (everything, users included), admins (addresses,
  * recipients, forms, domains) and members (their own conversations). Members also appear on
- * their own when a verified recipient signs in. An account always keeps at least one owner.
+ * their own when a verified recipient signs in, and go when its last recipient row in the account
+ * does (db/queries/deletion.ts). An account always keeps at least one owner.
  */
 import { and, eq, ne, or, sql } from "drizzle-orm";
 import { Hono, type Context } from "hono";

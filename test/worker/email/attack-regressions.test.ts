@@ -158,7 +158,7 @@ describe("reply leaks", () => {
     await api("POST", `/api/addresses/${id}/recipients`, { email: STAFF_ONE });
     const mail = (await outbox()).find((o) => o.kind === "verification" && o.raw.includes("other.example.org"))!;
     const link = mail.raw.match(/http:\/\/relay\.test\/verify\/([a-z2-7]+)/)![1];
-    await api("GET", `/verify/${link}`, undefined, { accept: "application/json" });
+    await api("POST", `/verify/${link}`, undefined, { accept: "application/json" });
     const jiro = "jiro@example.com";
     const b = await inject({ from: jiro, to: "desk@other.example.org", raw: CRLF([`From: Jiro <${jiro}>`, "To: desk@other.example.org", "Subject: x", "Message-ID: <j9@example.com>", "", "hi", ""]) });
     const otherAlias = b.sent[0].envelopeFrom;

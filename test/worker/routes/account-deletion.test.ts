@@ -40,7 +40,7 @@ describe("account deletion", () => {
     const address = await (await api("POST", "/api/addresses", { address: "desk@relay.example.jp", displayName: "Desk" }, owner)).json();
     await api("POST", `/api/addresses/${address.id}/recipients`, { email: OFFICER }, owner);
     const link = (await outbox()).find((o) => o.kind === "verification")!.raw.match(/\/verify\/([a-z2-7]+)/)![1];
-    await api("GET", `/verify/${link}`, undefined, { accept: "application/json" });
+    await api("POST", `/verify/${link}`, undefined, { accept: "application/json" });
     await api("POST", `/api/addresses/${address.id}/forms`, { name: "Inquiry" }, owner);
     const { sent } = await inject({ from: CONTACT, to: "desk@relay.example.jp", raw: `From: ${CONTACT_NAME} <${CONTACT}>\r\nTo: desk@relay.example.jp\r\nSubject: Contract\r\nMessage-ID: <c1@example.com>\r\n\r\nPlease call me.\r\n` });
     const alias = sent[0].envelopeFrom;

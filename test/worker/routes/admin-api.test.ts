@@ -67,13 +67,53 @@ describe("admin API", () => {
     expect(await error(await api("GET", "/api/nothing"))).toMatchObject({ status: 404, body: { error: { code: "not_found" } } });
   });
 
-  it("does not forward to a recipient until the confirmation link is followed, and a link works once", async () => {
-    await makeAddress({ recipients: ["staff.one@example.net"], verify: false });
+  // A GET confirmed until the link scanners of mail providers (Safe Links…) made that a way to
+  // sign anyone up: opening the link now shows a button, and only its POST confirms.
+  it("does not forward to a recipient until it presses the button behind its confirmation link, and a link works once", async () => {
+    const { id } = await makeAddress({ recipients: ["staff.one@example.net"], verify: false });
     const { inject, outbox } = await import("../../helpers/relay");
-    const refused = await inject({ from: "a@example.com", to: "info@relay.example.jp", raw: "From: a@example.com\r\nSubject: x\r\nMessage-ID: <q@example.com>\r\n\r\nhi\r\n" });
-    expect(refused.rejected).toBe("550 5.2.1 This address has no active recipients");
+    const mail = (n: number) => inject({ from: "a@example.com", to: "info@relay.example.jp", raw: `From: a@example.com\r\nSubject: x\r\nMessage-ID: <q${n}@example.com>\r\n\r\nhi\r\n` });
+    const verified = async () => ((await (await api("GET", `/api/addresses/${id}/recipients`)).json()) as { verified: boolean }[]).map((r) => r.verified);
+    expect((await mail(1)).rejected).toBe("550 5.2.1 This address has no active recipients");
     const link = (await outbox())[0].raw.match(/\/verify\/([a-z2-7]+)/)![1];
-    expect((await api("GET", `/verify/${link}`, undefined, { accept: "text/html" })).status).toBe(200);
+    // Opened twice, as a scanner and then the person would: a page with a button, nothing changed.
+    for (const accept of ["text/html", "application/json"]) {
+      const page = await api("GET", `/verify/${link}`, undefined, { accept });
+      expect([page.status, page.headers.get("content-type")]).toEqual([200, "text/html; charset=UTF-8"]);
+      expect(await page.text()).toContain(`<form method="post" action="/verify/${link}"><button type="submit" style="font:inherit;padding:.5rem 1rem">Confirm / 確認する</button></form>`);
+      // The button posts back to the relay itself, which the page's CSP allows and nothing else.
+      expect(page.headers.get("content-security-policy")).toContain("form-action 'self'");
+    }
+    expect(await verified()).toEqual([false]);
+    expect((await mail(2)).rejected).toBe("550 5.2.1 This address has no active recipients");
+
+    const confirmed = await api("POST", `/verify/${link}`, undefined, { accept: "text/html" });
+    expect(confirmed.status).toBe(200);
+    expect(await confirmed.text()).toContain("<h1>Confirmed / 確認しました</h1>");
+    expect(await verified()).toEqual([true]);
+    const forwarded = await mail(3);
+    expect([forwarded.rejected, forwarded.sent.map((s) => s.envelopeTo)]).toEqual([null, ["staff.one@example.net"]]);
+
+    // Used: the page, a second press and JSON clients all answer 404 invalid_token.
+    expect(await error(await api("POST", `/verify/${link}`, undefined, { accept: "application/json" }))).toMatchObject({ status: 404, body: { error: { code: "invalid_token" } } });
     expect(await error(await api("GET", `/verify/${link}`, undefined, { accept: "application/json" }))).toMatchObject({ status: 404, body: { error: { code: "invalid_token" } } });
+    for (const method of ["GET", "POST"]) {
+      const used = await api(method, `/verify/${link}`, undefined, { accept: "text/html" });
+      expect([method, used.status]).toEqual([method, 404]);
+      expect(await used.text()).toContain("この確認リンクは無効か、既に使用されています。");
+    }
+    expect(await verified()).toEqual([true]);
+  });
+
+  it("answers a JSON client's confirmation with JSON, and refuses what is no token", async () => {
+    const { id } = await makeAddress({ recipients: ["staff.one@example.net"], verify: false });
+    const { outbox } = await import("../../helpers/relay");
+    const link = (await outbox())[0].raw.match(/\/verify\/([a-z2-7]+)/)![1];
+    for (const token of ["nope", "a".repeat(32), `${link}x`]) {
+      for (const method of ["GET", "POST"]) expect([token, method, await error(await api(method, `/verify/${token}`, undefined, { accept: "application/json" }))]).toMatchObject([token, method, { status: 404, body: { error: { code: "invalid_token" } } }]);
+    }
+    const confirmed = await api("POST", `/verify/${link}`, undefined, { accept: "application/json" });
+    expect([confirmed.status, await confirmed.json()]).toEqual([200, { verified: true }]);
+    expect(((await (await api("GET", `/api/addresses/${id}/recipients`)).json()) as { verified: boolean }[]).map((r) => r.verified)).toEqual([true]);
   });
 });

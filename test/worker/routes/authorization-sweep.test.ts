@@ -107,7 +107,7 @@ interface World {
 
 async function verifyNewest(): Promise<void> {
   const link = (await outbox()).find((o) => o.kind === "verification")!.raw.match(/\/verify\/([a-z2-7]+)/)![1];
-  expect((await api("GET", `/verify/${link}`, undefined, { accept: "application/json" })).status).toBe(200);
+  expect((await api("POST", `/verify/${link}`, undefined, { accept: "application/json" })).status).toBe(200);
 }
 
 /** Account A with an owner, an admin and a member who has a conversation; account B likewise. */

@@ -10,12 +10,13 @@ import { api } from "../../helpers/relay";
 import { followLatestLink } from "../../helpers/sign-in";
 
 /**
- * What must be documented: every /api and /f route. Left out: middleware ("ALL"), CORS
- * preflights (OPTIONS), and the pages reached from mail links (/verify, /auth) or probes (/healthz).
+ * What must be documented: every /api, /f and /verify route (a recipient's confirmation is a POST
+ * a client may make). Left out: middleware ("ALL"), CORS preflights (OPTIONS), the sign-in
+ * callback reached from mail links (/auth) and probes (/healthz).
  */
 function appOperations(): string[] {
   const ops = app.routes
-    .filter((r) => r.method !== "ALL" && r.method !== "OPTIONS" && /^\/(api|f)\//.test(r.path))
+    .filter((r) => r.method !== "ALL" && r.method !== "OPTIONS" && /^\/(api|f|verify)\//.test(r.path))
     .map((r) => `${r.method.toLowerCase()} ${openApiPath(r.path.replace(/(.)\/$/, "$1"))}`);
   return [...new Set(ops)].sort();
 }
@@ -48,7 +49,7 @@ describe("GET /api/openapi.json", () => {
     }
   });
 
-  it("documents every /api and /f route of the app, and none it does not have", async () => {
+  it("documents every /api, /f and /verify route of the app, and none it does not have", async () => {
     const doc = await document();
     const documented = Object.entries(doc.paths as Record<string, object>).flatMap(([path, item]) => Object.keys(item).map((m) => `${m} ${path}`)).sort();
     const routes = appOperations();
@@ -85,6 +86,9 @@ describe("GET /api/openapi.json", () => {
     // A form post delivered at once, or confirmed later, can be refused by the address (routes/forms.ts).
     expect(doc.paths["/f/{formId}"].post.responses["422"].description).toMatch(/^not_delivered/);
     expect(doc.paths["/f/confirm/{token}"].post.responses["422"].description).toMatch(/^not_delivered/);
+    // A recipient's confirmation link: opening it changes nothing, the POST confirms (routes/verify.ts).
+    expect(doc.paths["/verify/{token}"].get.responses["200"].content).toEqual({ "text/html": {} });
+    expect(doc.paths["/verify/{token}"].post.responses["404"].description).toMatch(/^invalid_token/);
   });
 
   it("security follows the route's guard: operator token, session + CSRF header on changes, API keys", async () => {

@@ -1,4 +1,5 @@
 /** Recipients: a fresh confirmation link on request, and a recipient removing itself. */
+import { env } from "cloudflare:workers";
 import { beforeEach, describe, expect, it } from "vitest";
 import { HANAKO, PUBLIC, STAFF_ONE, STAFF_TWO, setUpConversation } from "../../helpers/cases";
 import { makeAddress, resetDatabase } from "../../helpers/factories";
@@ -22,14 +23,14 @@ describe("recipient lifecycle", () => {
     expect(mails).toHaveLength(2);
     const [newToken] = verifyLinks(mails[0].raw);
     expect(newToken).not.toBe(oldToken);
-    expect((await api("GET", `/verify/${oldToken}`, undefined, { accept: "application/json" })).status).toBe(404);
-    expect((await api("GET", `/verify/${newToken}`, undefined, { accept: "application/json" })).status).toBe(200);
+    expect((await api("POST", `/verify/${oldToken}`, undefined, { accept: "application/json" })).status).toBe(404);
+    expect((await api("POST", `/verify/${newToken}`, undefined, { accept: "application/json" })).status).toBe(200);
     const again = await api("POST", `/api/addresses/${id}/recipients/${recipient.id}/resend`);
     expect([again.status, (await again.json()).error.code]).toEqual([409, "already_verified"]);
     expect((await api("POST", `/api/addresses/${id}/recipients/nope/resend`)).status).toBe(404);
   });
 
-  it("lets a recipient remove itself: its conversations go and its alias is refused", async () => {
+  it("lets a recipient remove itself: its conversations, membership and session go and its alias is refused", async () => {
     const { alias } = await setUpConversation();
     const one = await signIn(STAFF_ONE);
     const me = await (await api("GET", "/api/session/me", undefined, one)).json();
@@ -40,8 +41,14 @@ describe("recipient lifecycle", () => {
     expect((await api("DELETE", `/api/session/me/recipients/${me.recipients[0].id}`, undefined, { cookie: one.cookie })).status).toBe(403);
 
     expect((await api("DELETE", `/api/session/me/recipients/${me.recipients[0].id}`, undefined, one)).status).toBe(204);
-    expect((await (await api("GET", "/api/session/me", undefined, one)).json()).recipients).toEqual([]);
-    expect((await (await api("GET", "/api/conversations", undefined, one)).json()).items).toEqual([]);
+    // Its only address in the account: the member user made at its sign-in goes with it, session
+    // included, so it can neither go on reading nor appear among the account's users.
+    expect((await api("GET", "/api/session/me", undefined, one)).status).toBe(401);
+    expect((await api("GET", "/api/conversations", undefined, one)).status).toBe(401);
+    // Its conversations went with it (the session that could list them did too).
+    expect(await env.DB.prepare("SELECT count(*) AS n FROM reverse_aliases WHERE recipient_id = ?").bind(me.recipients[0].id).first("n")).toBe(0);
+    expect((await (await api("GET", "/api/users")).json()).map((u: { email: string }) => u.email)).toEqual([STAFF_TWO]);
+    expect((await (await api("GET", "/api/session/me", undefined, two)).json()).recipients).toEqual([{ id: expect.any(String), address: PUBLIC, displayName: "Example Support Desk" }]);
     const reply = await inject({ from: STAFF_ONE, to: alias, raw: authenticated(`From: ${STAFF_ONE}\r\nTo: <${alias}>\r\nSubject: Re\r\nMessage-ID: <late@example.net>\r\n\r\nstill here?\r\n`, STAFF_ONE) });
     expect(reply.rejected).toBe("550 5.1.1 This address no longer exists");
     // The public address goes on with the other recipient only.

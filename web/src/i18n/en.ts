@@ -133,6 +133,7 @@ export const en = {
     removeMe: "Remove me",
     confirmRemove: (address: string) => `Stop receiving mail for ${address}? Your conversations through it are deleted.`,
     removed: "You were removed.",
+    removedSignedOut: "You were removed. That was your last public address in this account, so you were signed out of it.",
   },
   addresses: {
     title: "Public addresses",

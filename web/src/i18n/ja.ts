@@ -134,6 +134,7 @@ export const ja: Messages = {
     removeMe: "自分を外す",
     confirmRemove: (address: string) => `${address} のメールの受信をやめますか?このアドレスでのあなたの会話は削除されます。`,
     removed: "受信者から外れました。",
+    removedSignedOut: "受信者から外れました。この組織で受信する公開アドレスがなくなったため、サインアウトしました。",
   },
   addresses: {
     title: "公開アドレス",

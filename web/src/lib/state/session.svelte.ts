@@ -7,6 +7,8 @@ export class SessionState {
   status = $state<"loading" | "signed-out" | "signed-in">("loading");
   linkSent = $state(false);
   error = $state("");
+  /** Signed out because "Remove me" took this member's last public address of the account. */
+  removedFromAccount = $state(false);
   /** "Remove me" on one of my own recipient rows. */
   readonly leaving = new Action();
 
@@ -32,11 +34,22 @@ export class SessionState {
     }
   }
 
-  /** Self-removal from one public address: my row there (and its conversations) goes. */
+  /**
+   * Self-removal from one public address: my row there (and its conversations) goes. A member
+   * who was in the account only as a recipient goes with its last row, session included: the
+   * 401 that follows is that, not a failure.
+   */
   async removeMe(rid: string): Promise<boolean> {
     return this.leaving.run(async () => {
       await this.api.removeMe(rid);
-      this.me = await this.api.me();
+      try {
+        this.me = await this.api.me();
+      } catch (e) {
+        if (!(e instanceof ApiFailure) || e.status !== 401) throw e;
+        this.me = null;
+        this.status = "signed-out";
+        this.removedFromAccount = true;
+      }
     }, rid);
   }
 
@@ -45,6 +58,7 @@ export class SessionState {
     this.me = null;
     this.status = "signed-out";
     this.linkSent = false;
+    this.removedFromAccount = false;
   }
 }
 
