@@ -76,5 +76,5 @@ export async function webhookCopy(ctx: RelayContext, input: WebhookCopyInput): P
 
 /** First attempt, in waitUntil; failures become states the cron retries. */
 export function sendWebhooks(ctx: RelayContext, hooks: QueuedWebhook[]): Promise<void> {
-  return settleQueued(ctx.db, hooks, (hook) => postWebhook(hook.url, hook.secret, hook.id, hook.body));
+  return settleQueued(ctx.db, hooks, (hook) => postWebhook(hook.url, hook.secret, hook.id, hook.body), "endpoint");
 }

@@ -43,16 +43,20 @@ async function attempt(mailer: Mailer, mail: QueuedMail): Promise<SendResult> {
  * What is kept of a failure: its status codes and a fixed phrase — never the provider's own
  * text, which may quote the destination address (and would reach the recipient in a notice).
  */
-export function failureCategory(result: { permanent: boolean; error: string }): string {
+/** Who answered a send: a mail provider (or SMTP server), or a webhook recipient's endpoint. */
+export type Party = "provider" | "endpoint";
+
+export function failureCategory(result: { permanent: boolean; error: string }, party: Party = "provider"): string {
   const codes = [result.error.match(/\b[2-5]\d\d\b/)?.[0], result.error.match(/\b[245]\.\d{1,3}\.\d{1,3}\b/)?.[0]].filter(Boolean).join(" ");
-  const phrase = /timed out/i.test(result.error) ? "the provider did not answer in time" : /unreachable/i.test(result.error) ? "the provider could not be reached" : result.permanent ? "the provider refused the message" : "the provider failed temporarily";
+  const what = /timed out/i.test(result.error) ? "did not answer in time" : /unreachable/i.test(result.error) ? "could not be reached" : result.permanent ? "refused the message" : "failed temporarily";
+  const phrase = `the ${party} ${what}`;
   return codes ? `${codes} ${phrase}` : phrase;
 }
 
 /** The row's next state after an attempt. */
-function outcome(result: SendResult, attempts: number, createdAt: number, now: number) {
+function outcome(result: SendResult, attempts: number, createdAt: number, now: number, party: Party) {
   if (result.ok) return { state: "sent" as const, attempts, updatedAt: now, lastError: null, nextAttemptAt: null };
-  const lastError = failureCategory(result);
+  const lastError = failureCategory(result, party);
   const permanent = result.permanent || now + backoff(attempts) - createdAt > RETRY_WINDOW;
   return permanent ? { state: "failed-permanent" as const, attempts, updatedAt: now, lastError, nextAttemptAt: null } : { state: "failed-temporary" as const, attempts, updatedAt: now, lastError, nextAttemptAt: now + backoff(attempts) };
 }
@@ -75,12 +79,12 @@ export async function sendQueued(db: Db, mailer: Mailer, mails: QueuedMail[]): P
 }
 
 /** The first attempt for any queued row (mail or webhook): `send` never throws, its result is the row's next state. */
-export async function settleQueued<T extends { id: string }>(db: Db, items: T[], send: (item: T) => Promise<SendResult>): Promise<void> {
+export async function settleQueued<T extends { id: string }>(db: Db, items: T[], send: (item: T) => Promise<SendResult>, party: Party = "provider"): Promise<void> {
   const now = Date.now();
   const updates = [];
   for (const mail of items) {
     const result = await send(mail);
-    updates.push(db.update(outbox).set(outcome(result, 1, now, now)).where(and(eq(outbox.id, mail.id), eq(outbox.state, "queued"))));
+    updates.push(db.update(outbox).set(outcome(result, 1, now, now, party)).where(and(eq(outbox.id, mail.id), eq(outbox.state, "queued"))));
   }
   if (updates.length) await db.batch(updates as [(typeof updates)[0], ...typeof updates]);
 }
@@ -111,7 +115,7 @@ export async function deliverRow(db: Db, ring: Keyring, mailer: Mailer, id: stri
     const missingKey = error instanceof SealedValueError && error.reason === "unknown_key";
     result = { ok: false, permanent: !missingKey, error: "stored message unreadable" };
   }
-  const next = outcome(result, row.attempts, row.createdAt, now);
+  const next = outcome(result, row.attempts, row.createdAt, now, row.kind === "webhook" ? "endpoint" : "provider");
   await db.update(outbox).set(next).where(eq(outbox.id, row.id));
   return next;
 }

@@ -51,7 +51,7 @@ function inquiry(id: string): string {
 }
 
 async function webhookRows() {
-  return (await env.DB.prepare("SELECT id, state, attempts, via, next_attempt_at AS nextAttemptAt FROM outbox WHERE kind = 'webhook'").all<{ id: string; state: string; attempts: number; via: string; nextAttemptAt: number | null }>()).results;
+  return (await env.DB.prepare("SELECT id, state, attempts, via, next_attempt_at AS nextAttemptAt, last_error AS lastError FROM outbox WHERE kind = 'webhook'").all<{ id: string; state: string; attempts: number; via: string; nextAttemptAt: number | null; lastError: string | null }>()).results;
 }
 
 async function cron(minutesAhead: number) {
@@ -73,7 +73,8 @@ describe("webhook recipients", () => {
     const first = await deliveries("epro");
     expect(first.map((d) => [d.method, d.signatureValid, d.status])).toEqual([["POST", true, 500]]);
     let [row] = await webhookRows();
-    expect([row.state, row.attempts, row.via]).toEqual(["failed-temporary", 1, "webhook"]);
+    // The failure names who answered: the webhook's endpoint, not a mail provider.
+    expect([row.state, row.attempts, row.via, row.lastError]).toEqual(["failed-temporary", 1, "webhook", "500 the endpoint failed temporarily"]);
 
     await cron(0); // not due yet: the first retry waits a minute
     expect(await deliveries("epro")).toHaveLength(1);
@@ -132,7 +133,10 @@ describe("webhook recipients", () => {
     expect(sent).toHaveLength(2);
     const states = async () => Object.fromEntries((await env.DB.prepare("SELECT r.id, o.state FROM outbox o JOIN recipients r ON r.id = o.recipient_id").all<{ id: string; state: string }>()).results.map((r) => [r.id, r.state]));
     expect(await states()).toEqual({ [gone.id]: "failed-permanent", [busy.id]: "failed-temporary" });
+    expect((await webhookRows()).map((r) => r.lastError).sort()).toEqual(["410 the endpoint refused the message", "429 the endpoint failed temporarily"]);
     await cron(2);
+    // A retry's failure (from the cron, not the first attempt) is worded the same.
+    expect((await webhookRows()).map((r) => r.lastError).sort()).toEqual(["408 the endpoint failed temporarily", "410 the endpoint refused the message"]);
     await cron(5);
     expect(await states()).toEqual({ [gone.id]: "failed-permanent", [busy.id]: "sent" });
     expect((await deliveries("gone")).map((d) => d.status)).toEqual([410]);
