@@ -15,7 +15,7 @@ export type AddressResolver = (address: string) => string | null;
 const AT_FORMS = /@|&#0*64;?|&#x0*40;?|&commat;|%40/gi;
 const ENTITY = "&#x0*[0-9a-f]{1,6};?|&#0*[0-9]{1,7};?|&[a-z]{2,8};";
 const UNITS = new RegExp(`${ENTITY}|%[0-9a-f]{2}|[\\s\\S]`, "gi");
-const NAMED: Record<string, string> = { "&period;": ".", "&commat;": "@", "&hyphen;": "-", "&dash;": "-", "&lowbar;": "_", "&plus;": "+", "&amp;": "&" };
+const NAMED: Record<string, string> = { "&period;": ".", "&commat;": "@", "&percnt;": "%", "&hyphen;": "-", "&dash;": "-", "&lowbar;": "_", "&plus;": "+", "&amp;": "&" };
 const LOCAL_CHAR = /^[A-Za-z0-9!#$'*+/=?^_`{|}~.\-]$/;
 const DOMAIN_CHAR = /^[A-Za-z0-9.\-]$/;
 /** Characters after which a shorter local part may start ("CN=hanako@…", "to/hanako@…"). */
@@ -107,6 +107,70 @@ function findAddresses(text: string, resolve: AddressResolver): Edit[] {
   return found;
 }
 
+const ENTITY_AT = new RegExp(ENTITY, "iy");
+
+/**
+ * The text as a reader decodes it one layer further — folded lines joined (RFC 5545 §3.1,
+ * RFC 6350 §3.2: CRLF + one space or tab), HTML entities decoded — with the source range each
+ * character came from. Entities spell "%" too: `&#37;40` is "%40" to a browser and "@" to the
+ * mail client the mailto: link opens, so percent-encoding read after entities is found here.
+ * Null when the reading is the text itself.
+ */
+function decodedView(text: string): { view: string; starts: number[]; ends: number[] } | null {
+  if (!/&|\n[ \t]/.test(text)) return null;
+  const chars: string[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let i = 0;
+  let changed = false;
+  while (i < text.length) {
+    const ch = text[i];
+    if (ch === "\r" || ch === "\n") {
+      const fold = ch === "\r" ? (text[i + 1] === "\n" && /[ \t]/.test(text[i + 2] ?? "") ? 3 : 0) : /[ \t]/.test(text[i + 1] ?? "") ? 2 : 0;
+      if (fold) {
+        // Only a hit on both sides of the fold takes it in (its range spans it).
+        i += fold;
+        changed = true;
+        continue;
+      }
+    }
+    if (ch === "&") {
+      ENTITY_AT.lastIndex = i;
+      const m = ENTITY_AT.exec(text);
+      const decoded = m ? decodeUnit(m[0]) : "\u0000";
+      if (m && decoded !== "\u0000") {
+        chars.push(decoded);
+        starts.push(i);
+        ends.push(i + m[0].length);
+        i += m[0].length;
+        changed = true;
+        continue;
+      }
+    }
+    chars.push(ch);
+    starts.push(i);
+    ends.push(i + 1);
+    i++;
+  }
+  return changed ? { view: chars.join(""), starts, ends } : null;
+}
+
+/**
+ * The addresses of the text and of its decoded reading (decodedView), as disjoint source
+ * ranges: a hit only the reading shows replaces its whole source spelling.
+ */
+function findAddressesLayered(text: string, resolve: AddressResolver): Edit[] {
+  const direct = findAddresses(text, resolve);
+  const reading = decodedView(text);
+  if (!reading) return direct;
+  const more = findAddresses(reading.view, resolve).map((e) => ({ start: reading.starts[e.start], end: reading.ends[e.end - 1], text: e.text }));
+  if (!more.length) return direct;
+  const all = [...direct, ...more].sort((a, b) => a.start - b.start || b.end - a.end);
+  const out: Edit[] = [];
+  for (const e of all) if (!out.length || e.start >= out[out.length - 1].end) out.push(e);
+  return out;
+}
+
 /**
  * Replaces every address the resolver knows. Returns the input string itself when nothing
  * changed, so callers can test identity. With `html`, an address split by tags or comments
@@ -131,8 +195,8 @@ export interface TrackedReplacement {
  * encoded copy of the text can re-encode only those regions (quoted-printable lines).
  */
 export function replaceAddressesTracked(text: string, resolve: AddressResolver, options: { html?: boolean } = {}): TrackedReplacement {
-  if (!/@|&#0*64|&#x0*40|&commat;|%40/i.test(text)) return { text, changed: [], toOutput: (x) => x };
-  const first = findAddresses(text, resolve);
+  if (!/@|&#|&commat;|&percnt;|%40/i.test(text)) return { text, changed: [], toOutput: (x) => x };
+  const first = findAddressesLayered(text, resolve);
   const replaced = applyEdits(text, first);
   // The tag-blind pass reads the text as already replaced, exactly as a browser would show it.
   const second = options.html ? acrossTagEdits(replaced, resolve) : [];
