@@ -32,14 +32,31 @@ const ADDRESS_FIELDS = new Set(["from", "to", "cc", "bcc", "reply-to", "sender",
 /** Charsets in which every byte below 0x80 is ASCII and no ASCII byte is part of another character. */
 const ASCII_TRANSPARENT = /^(us-ascii|utf-8|windows-125\d|iso-8859-\d+|euc-jp|euc-kr|koi8-[ru]|gb2312)$/;
 
+/** Text under an application type: data formats a reader opens as text (RFC 6839 suffixes too). */
+const TEXT_APPLICATION = /^application\/(?:json|xml|javascript|x-javascript|ecmascript|csv|x-csv|tsv|x-sh|x-shellscript|yaml|x-yaml|sql|rtf|x-rtf|vcard|x-vcard|directory|mbox|ld\+json|x-ndjson|x-www-form-urlencoded)$|\/[a-z0-9.+-]+\+(?:xml|json)$/;
+/** Types that say nothing of the content: the file name's extension is what a client goes by. */
+const GENERIC_TYPE = /^(?:application\/(?:octet-stream|unknown|x-unknown|download|force-download|binary)|binary\/octet-stream|)$/;
+const TEXT_EXTENSION = /\.(?:txt|text|csv|tsv|vcf|vcard|json|xml|ya?ml|md|log|rtf|ldif|sh|ini|conf)$/;
+
+function fileName(node: MimeNode): string {
+  const disposition = parseStructured(headerValue(node.fields, "content-disposition"));
+  return (disposition.params.filename ?? node.contentType.params.name ?? "").trim().toLowerCase();
+}
+
 function textKind(node: MimeNode): TextKind | null {
   const type = node.contentType.value;
-  const disposition = parseStructured(headerValue(node.fields, "content-disposition"));
-  const filename = (disposition.params.filename ?? node.contentType.params.name ?? "").toLowerCase();
+  const filename = fileName(node);
+  const generic = GENERIC_TYPE.test(type);
   if (type === "text/calendar" || type === "application/ics" || type === "text/x-vcalendar" || filename.endsWith(".ics")) return "calendar";
-  if (type === "text/html") return "html";
+  if (type === "text/html" || type === "application/xhtml+xml" || (generic && /\.x?html?$/.test(filename))) return "html";
   if (type.startsWith("text/") || type === "message/delivery-status" || type === "message/feedback-report" || type === "message/disposition-notification" || type === "message/global-headers" || type === "message/global-delivery-status") return "plain";
+  if (TEXT_APPLICATION.test(type) || (generic && TEXT_EXTENSION.test(filename))) return "plain";
   return null;
+}
+
+/** A message file under a generic type ("fwd.eml" as application/octet-stream) is a message all the same. */
+function isMessageFile(node: MimeNode): boolean {
+  return GENERIC_TYPE.test(node.contentType.value) && /\.(?:eml|mht|mhtml)$/.test(fileName(node));
 }
 
 /**
@@ -69,7 +86,7 @@ export function rewriteBody(src: Source, node: MimeNode, resolve: AddressResolve
   if (node.children.length) return {};
   const kind = textKind(node);
   if (kind) return rewriteTextPart(src, node, kind, resolve, edits, takesBanner(banner, node) ? banner!.text : null);
-  if (node.contentType.value.startsWith("message/")) return rewriteEncodedMessage(src, node, resolve, edits, depth + 1);
+  if (node.contentType.value.startsWith("message/") || isMessageFile(node)) return rewriteEncodedMessage(src, node, resolve, edits, depth + 1);
   return {};
 }
 
