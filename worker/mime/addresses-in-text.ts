@@ -5,6 +5,7 @@
  * distance either side, so run time stays linear in the text length.
  */
 
+import { utf8ToBinary } from "./bytes";
 import { applyEdits, type Edit } from "./edits";
 
 /** Returns the replacement for a lowercased, decoded address, or null to leave it. */
@@ -17,6 +18,35 @@ const ENTITY = "&#x0*[0-9a-f]{1,6};?|&#0*[0-9]{1,7};?|&[a-z]{2,8};";
 const UNITS = new RegExp(`${ENTITY}|%[0-9a-f]{2}|[\\s\\S]`, "gi");
 const NAMED: Record<string, string> = { "&period;": ".", "&commat;": "@", "&percnt;": "%", "&hyphen;": "-", "&dash;": "-", "&lowbar;": "_", "&plus;": "+", "&amp;": "&" };
 const LOCAL_CHAR = /^[A-Za-z0-9!#$'*+/=?^_`{|}~.\-]$/;
+/**
+ * RFC 6531 local parts are UTF-8 ("はなこ@example.com"): a decoded letter, mark or digit, or —
+ * in a binary string, where the text is still bytes — any high byte (decoded when looked up).
+ */
+const LOCAL_CHAR_INTL = /^[\x80-\xff\p{L}\p{M}\p{N}]$/u;
+const UTF8 = new TextDecoder("utf-8", { fatal: true });
+
+function isLocalChar(ch: string): boolean {
+  return LOCAL_CHAR.test(ch) || (ch > "\x7f" && LOCAL_CHAR_INTL.test(ch));
+}
+
+/**
+ * The spellings of a local part to look up: as read, its bytes read as UTF-8, and its UTF-8
+ * bytes (an address parsed from a raw header is still bytes: the resolver may know that form).
+ */
+function localSpellings(chars: string[]): string[] {
+  const text = chars.join("");
+  const out = [text.toLowerCase()];
+  if (!/[^\x00-\x7f]/.test(text)) return out;
+  if (!/[^\x00-\xff]/.test(text)) {
+    try {
+      out.push(UTF8.decode(Uint8Array.from(text, (c) => c.charCodeAt(0))).toLowerCase());
+    } catch {
+      // not UTF-8: the bytes as read are the only spelling
+    }
+  }
+  out.push(utf8ToBinary(text).toLowerCase());
+  return [...new Set(out)];
+}
 const DOMAIN_CHAR = /^[A-Za-z0-9.\-]$/;
 /** Characters after which a shorter local part may start ("CN=hanako@…", "to/hanako@…"). */
 const LOCAL_BREAK = /^[!#$'*/=?^`{|}~]$/;
@@ -75,7 +105,7 @@ function findAddresses(text: string, resolve: AddressResolver): Edit[] {
     if (atStart < floor) continue;
     const left = units(text, Math.max(floor, atStart - LEFT_WINDOW), atStart, "left");
     let li = left.length;
-    while (li > 0 && left.length - li < MAX_LOCAL && LOCAL_CHAR.test(left[li - 1].ch)) li--;
+    while (li > 0 && left.length - li < MAX_LOCAL && isLocalChar(left[li - 1].ch)) li--;
     const local = left.slice(li);
     const right = units(text, atEnd, atEnd + RIGHT_WINDOW, "right");
     let ri = 0;
@@ -85,18 +115,22 @@ function findAddresses(text: string, resolve: AddressResolver): Edit[] {
     const domainChars = right.slice(0, ri).map((u) => u.ch).join("").toLowerCase();
     // The domain run may go on past the address ("…@example.com.earlier" in a Message-ID).
     const domainEnds = [ri, ...[...domainChars.matchAll(/[.-]/g)].map((m) => m.index!).reverse()].filter((n) => domainChars.slice(0, n).includes("."));
-    const localChars = local.map((u) => u.ch.toLowerCase());
+    const localChars = local.map((u) => u.ch);
     let hit: Edit | null = null;
     for (let s = 0; s < localChars.length && !hit; s++) {
-      if (s > 0 && !LOCAL_BREAK.test(localChars[s - 1])) continue;
+      // A shorter local part starts after a break character, or where text that is not ASCII
+      // runs into it ("連絡先はhanako@…", and inside a UTF-8 local part).
+      if (s > 0 && !LOCAL_BREAK.test(localChars[s - 1]) && localChars[s - 1] <= "\x7f") continue;
       if (localChars[s] === ".") continue;
-      const localPart = localChars.slice(s).join("");
-      for (const n of domainEnds) {
-        const replacement = resolve(`${localPart}@${domainChars.slice(0, n)}`);
-        if (replacement !== null) {
-          hit = { start: local[s].start, end: right[n - 1].end, text: replacement };
-          break;
+      for (const localPart of localSpellings(localChars.slice(s))) {
+        for (const n of domainEnds) {
+          const replacement = resolve(`${localPart}@${domainChars.slice(0, n)}`);
+          if (replacement !== null) {
+            hit = { start: local[s].start, end: right[n - 1].end, text: replacement };
+            break;
+          }
         }
+        if (hit) break;
       }
     }
     if (hit) {
