@@ -122,7 +122,14 @@ async function readSubmission(c: Context<AppEnv>): Promise<{ fields: z.infer<typ
     }
     if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw new ApiError("invalid_request", "Expected a JSON object");
   } else if (type.includes("application/x-www-form-urlencoded") || type.includes("multipart/form-data")) {
-    raw = Object.fromEntries([...(await c.req.formData()).entries()].filter(([, v]) => typeof v === "string"));
+    let form: FormData;
+    try {
+      form = await c.req.formData();
+    } catch {
+      // A body that does not parse as its declared encoding (no boundary, no closing delimiter).
+      throw new ApiError("invalid_form", "The request body is not valid form data");
+    }
+    raw = Object.fromEntries([...form.entries()].filter(([, v]) => typeof v === "string"));
   } else throw new ApiError("unsupported_media_type", "Post JSON or application/x-www-form-urlencoded", 415);
   if (typeof raw.website === "string" && raw.website) throw new ApiError("rejected_as_spam", "Submission refused", 400);
   if (c.env.TURNSTILE_SECRET && !(await turnstilePasses(c.env.TURNSTILE_SECRET, raw["cf-turnstile-response"], c.req.header("cf-connecting-ip")))) {
