@@ -23,7 +23,7 @@ const LOCAL_CHAR = /^[A-Za-z0-9!#$'*+/=?^_`{|}~.\-]$/;
  * in a binary string, where the text is still bytes — any high byte (decoded when looked up).
  */
 const LOCAL_CHAR_INTL = /^[\x80-\xff\p{L}\p{M}\p{N}]$/u;
-const UTF8 = new TextDecoder("utf-8", { fatal: true });
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
 function isLocalChar(ch: string): boolean {
   return LOCAL_CHAR.test(ch) || (ch > "\x7f" && LOCAL_CHAR_INTL.test(ch));
@@ -83,33 +83,57 @@ interface Unit {
   ch: string;
 }
 
-function units(text: string, from: number, to: number, side: "left" | "right"): Unit[] {
+/** The units left of an "@" (`escapes`: the text holds "&" or "%" somewhere). */
+function leftUnits(text: string, from: number, to: number, escapes: boolean): Unit[] {
   const out: Unit[] = [];
-  // Without entities or escapes one character is one unit: look no further than an address can reach.
-  if (!/[&%]/.test(text.slice(from, to))) {
-    if (side === "left") from = Math.max(from, to - MAX_LOCAL - 1);
-    else to = Math.min(to, from + MAX_DOMAIN + 1);
+  if (!escapes || !/[&%]/.test(text.slice(from, to))) {
+    // Without entities or escapes one character is one unit: read back only as far as a local part goes.
+    let p = to;
+    while (p > from && to - p < MAX_LOCAL && isLocalChar(text[p - 1])) p--;
+    for (let i = p; i < to; i++) out.push({ start: i, end: i + 1, ch: text[i] });
+    return out;
   }
   const slice = text.slice(from, to);
   for (const m of slice.matchAll(UNITS)) out.push({ start: from + m.index!, end: from + m.index! + m[0].length, ch: decodeUnit(m[0]) });
   return out;
 }
 
+const UNIT_AT = new RegExp(UNITS.source, "iy");
+
+/** The domain units right of an "@", read one by one up to the first that cannot be in a domain. */
+function domainUnits(text: string, from: number): Unit[] {
+  const out: Unit[] = [];
+  const limit = from + RIGHT_WINDOW;
+  for (let p = from; p < text.length && p < limit && out.length < MAX_DOMAIN; ) {
+    UNIT_AT.lastIndex = p;
+    const m = UNIT_AT.exec(text)!;
+    const unit = { start: p, end: p + m[0].length, ch: decodeUnit(m[0]) };
+    if (!DOMAIN_CHAR.test(unit.ch)) break;
+    out.push(unit);
+    p = unit.end;
+  }
+  return out;
+}
+
+/** Characters that end no unit of a local part: nothing to look up left of an "@" after them. */
+const NOT_LOCAL_END = /[\s"(),:<>@[\\\]]/;
+
 /** Every address the resolver knows, as source ranges, scanning outward from each "@" form. */
 function findAddresses(text: string, resolve: AddressResolver): Edit[] {
   const found: Edit[] = [];
   let floor = 0;
+  const escapes = /[&%]/.test(text);
   for (const at of text.matchAll(AT_FORMS)) {
     const atStart = at.index!;
     const atEnd = atStart + at[0].length;
     if (atStart < floor) continue;
-    const left = units(text, Math.max(floor, atStart - LEFT_WINDOW), atStart, "left");
+    if (atStart === 0 || NOT_LOCAL_END.test(text[atStart - 1])) continue;
+    const left = leftUnits(text, Math.max(floor, atStart - LEFT_WINDOW), atStart, escapes);
     let li = left.length;
     while (li > 0 && left.length - li < MAX_LOCAL && isLocalChar(left[li - 1].ch)) li--;
     const local = left.slice(li);
-    const right = units(text, atEnd, atEnd + RIGHT_WINDOW, "right");
-    let ri = 0;
-    while (ri < right.length && ri < MAX_DOMAIN && DOMAIN_CHAR.test(right[ri].ch)) ri++;
+    const right = domainUnits(text, atEnd);
+    let ri = right.length;
     while (ri > 0 && /[.\-]/.test(right[ri - 1].ch)) ri--; // "…example.com." ends a sentence
     if (!local.length || !ri) continue;
     const domainChars = right.slice(0, ri).map((u) => u.ch).join("").toLowerCase();

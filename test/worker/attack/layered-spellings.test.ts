@@ -49,4 +49,13 @@ describe("addresses behind two decoding layers", () => {
     const raw = CRLF([...head(["Content-Type: text/plain; charset=utf-8"]), "", `Write to ${HANAKO.slice(0, 15)}`, ` ${HANAKO.slice(15)} please.`, ""]);
     expect(await forwardLeaks(raw)).toEqual([]);
   });
+
+  it("a 400 KB body of folded '@' runs costs little time: each '@' reads only as far as an address can reach", async () => {
+    await makeAddress();
+    const started = Date.now();
+    const r = await inject({ from: HANAKO, to: PUBLIC, raw: CRLF([...head(["Content-Type: text/plain"]), "", "a\r\n @\r\n ".repeat(50_000), ""]) });
+    expect(r.rejected).toBeNull();
+    expect(r.sent).toHaveLength(2);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
 });
