@@ -69,6 +69,18 @@ function safeChar(code: number): string {
   return code > 0 && code < 0x110000 ? String.fromCodePoint(code).slice(0, 1) : "\u0000";
 }
 
+/**
+ * A text as a reader decodes it one step further: HTML entities, then percent escapes
+ * ("&#37;40" → "%40" → "@"). For text that is shown, not searched, such as a display name.
+ */
+export function decodedReading(text: string): string {
+  const entities = text.replace(new RegExp(ENTITY, "gi"), (unit) => {
+    const ch = decodeUnit(unit);
+    return ch === "\u0000" ? unit : ch;
+  });
+  return entities.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
 /** Strips a "+tag" from the local part (RFC 5233 subaddress) for comparisons. */
 export function withoutSubaddress(address: string): string {
   const at = address.lastIndexOf("@");
