@@ -206,7 +206,16 @@ function withCharset(node: MimeNode, charset: string): string {
  */
 export function rewriteHeaderBlock(src: Source, node: MimeNode, change: ContentChange, resolve: AddressResolver | null): string | null {
   let changed = false;
-  const lines = node.fields.map((field) => {
+  // The relay reads the first of each content field (headerValue); a client may read a later
+  // one ("Content-Transfer-Encoding: 7bit" then "…: base64"). Only the one it read goes on.
+  const seen = new Set<string>();
+  const fields = node.fields.filter((field) => {
+    if (!SINGLE_CONTENT_FIELDS.has(field.key)) return true;
+    if (!seen.has(field.key)) return seen.add(field.key);
+    changed = true;
+    return false;
+  });
+  const lines = fields.map((field) => {
     if (field.key === "content-type" && change.contentType) {
       changed = true;
       return formatHeader(field.name, change.contentType);
@@ -237,6 +246,7 @@ export function rewriteHeaderBlock(src: Source, node: MimeNode, change: ContentC
 }
 
 const PARAMETER_FIELDS = new Set(["content-type", "content-disposition"]);
+const SINGLE_CONTENT_FIELDS = new Set(["content-type", "content-transfer-encoding", "content-disposition"]);
 
 /** Rewrites one header field's addresses; null when it needs no change. */
 export function rewriteField(field: HeaderField, resolve: AddressResolver): string | null {
