@@ -195,6 +195,8 @@ export function rewriteMessageText(message: string, resolve: AddressResolver, de
 
 function withCharset(node: MimeNode, charset: string): string {
   const raw = node.fields.find((f) => f.key === "content-type")?.value ?? node.contentType.value;
+  const parsed = parseStructured(raw);
+  if (parsed.duplicate) return formatStructured(parsed.value, { ...parsed.params, charset });
   if (/charset\s*=/i.test(raw)) return raw.replace(/charset\s*=\s*("[^"]*"|[^;\s]*)/i, `charset=${charset}`);
   return `${raw}; charset=${charset}`;
 }
@@ -280,11 +282,17 @@ export function rewriteField(field: HeaderField, resolve: AddressResolver): stri
 function rewriteParameters(field: HeaderField, resolve: AddressResolver): string | null {
   const parsed = parseStructured(field.value);
   const changed = Object.entries(parsed.params).filter(([, v]) => replaceAddresses(v, resolve) !== v);
-  if (!changed.length && replaceAddresses(field.value, resolve) === field.value) return null;
-  const params = Object.entries(parsed.params).map(([name, value]) => {
-    const next = replaceAddresses(value, resolve);
-    if (/^[\x20-\x7e]*$/.test(next)) return `${name}="${next.replace(/(["\\])/g, "\\$1")}"`;
-    return `${name}*=UTF-8''${encodeURIComponent(next).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+  // A parameter given twice is written once, as the relay read it (params.ts `duplicate`).
+  if (!changed.length && !parsed.duplicate && replaceAddresses(field.value, resolve) === field.value) return null;
+  const params = Object.fromEntries(Object.entries(parsed.params).map(([name, value]) => [name, replaceAddresses(value, resolve)]));
+  return formatHeader(field.name, formatStructured(parsed.value, params));
+}
+
+/** A structured value from parsed parameters: one of each, RFC 2231-encoded where not ASCII. */
+function formatStructured(value: string, params: Record<string, string>): string {
+  const out = Object.entries(params).map(([name, v]) => {
+    if (/^[\x20-\x7e]*$/.test(v)) return `${name}="${v.replace(/(["\\])/g, "\\$1")}"`;
+    return `${name}*=UTF-8''${encodeURIComponent(v).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
   });
-  return formatHeader(field.name, [parsed.value, ...params].join("; "));
+  return [value, ...out].join("; ");
 }

@@ -58,4 +58,22 @@ describe("content fields read one way only", () => {
       expect(await findLeaks(rawBytes(copy), [HANAKO])).toEqual([]);
     }
   });
+
+  it("a boundary given twice: the copy names one, and every part under it is rewritten", async () => {
+    const hidden = CRLF(["--X", "Content-Type: text/plain", "Content-Transfer-Encoding: base64", "", b64(`write to ${HANAKO}`), "--X--"]);
+    const raw = CRLF([`From: Hanako <${HANAKO}>`, `To: ${PUBLIC}`, "Subject: t", "Message-ID: <amb-2@example.com>", "MIME-Version: 1.0", 'Content-Type: multipart/mixed; boundary="X"; boundary="A"', "",
+      "--A", "Content-Type: text/plain", "", "hi", hidden, "--A--", ""]);
+    for (const copy of await copies(raw)) {
+      const type = rawBinary(copy).split("\r\n\r\n")[0].replace(/\r\n[ \t]+/g, " ").match(/^content-type:.*$/im)![0];
+      expect(type.match(/boundary/gi)).toHaveLength(1);
+      expect(await findLeaks(rawBytes(copy), [HANAKO])).toEqual([]);
+    }
+  });
+
+  it("a charset given twice: the copy names one", async () => {
+    for (const copy of await copies(message(["Content-Type: text/plain; charset=utf-7; charset=us-ascii", "", `write to ${HANAKO.replace("@", "+AEA-")}`]))) {
+      const types = rawBinary(copy).replace(/\r\n[ \t]+/g, " ").match(/^content-type:.*$/gim)!;
+      for (const type of types) expect((type.match(/charset/gi) ?? []).length).toBeLessThanOrEqual(1);
+    }
+  });
 });
