@@ -181,13 +181,14 @@ const ENTITY_AT = new RegExp(ENTITY, "iy");
 
 /**
  * The text as a reader decodes it one layer further — folded lines joined (RFC 5545 §3.1,
- * RFC 6350 §3.2: CRLF + one space or tab), HTML entities decoded — with the source range each
+ * RFC 6350 §3.2: CRLF + one space or tab; RFC 3676 flowed lines: space + CRLF), HTML entities
+ * decoded — with the source range each
  * character came from. Entities spell "%" too: `&#37;40` is "%40" to a browser and "@" to the
  * mail client the mailto: link opens, so percent-encoding read after entities is found here.
  * Null when the reading is the text itself.
  */
 function decodedView(text: string): { view: string; starts: number[]; ends: number[] } | null {
-  if (!/&|\n[ \t]/.test(text)) return null;
+  if (!/&|\n[ \t]| \r?\n/.test(text)) return null;
   const chars: string[] = [];
   const starts: number[] = [];
   const ends: number[] = [];
@@ -195,6 +196,16 @@ function decodedView(text: string): { view: string; starts: number[]; ends: numb
   let changed = false;
   while (i < text.length) {
     const ch = text[i];
+    if (ch === " " && (text[i + 1] === "\n" || (text[i + 1] === "\r" && text[i + 2] === "\n"))) {
+      // RFC 3676 format=flowed; delsp=yes: "SP CRLF" joins the next line (after its quote
+      // markers and space-stuffing) with nothing between, as Thunderbird and Apple Mail show it.
+      let j = i + (text[i + 1] === "\n" ? 2 : 3);
+      while (text[j] === ">") j++;
+      if (text[j] === " ") j++;
+      i = j;
+      changed = true;
+      continue;
+    }
     if (ch === "\r" || ch === "\n") {
       const fold = ch === "\r" ? (text[i + 1] === "\n" && /[ \t]/.test(text[i + 2] ?? "") ? 3 : 0) : /[ \t]/.test(text[i + 1] ?? "") ? 2 : 0;
       if (fold) {

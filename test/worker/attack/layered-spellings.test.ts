@@ -14,6 +14,14 @@ const CRLF = (lines: string[]) => lines.join("\r\n");
 const [L, D] = HANAKO.split("@");
 const head = (extra: string[]) => [`From: Hanako <${HANAKO}>`, `To: ${PUBLIC}`, "Subject: t", "Message-ID: <layer-1@example.com>", "MIME-Version: 1.0", ...extra];
 
+async function forwardCopies(raw: string) {
+  await makeAddress();
+  const r = await inject({ from: HANAKO, to: PUBLIC, raw });
+  expect(r.rejected).toBeNull();
+  expect(r.sent).toHaveLength(2);
+  return r.sent.map((copy) => copy.raw);
+}
+
 async function forwardLeaks(raw: string) {
   await makeAddress();
   const r = await inject({ from: HANAKO, to: PUBLIC, raw });
@@ -43,6 +51,15 @@ describe("addresses behind two decoding layers", () => {
     const raw = CRLF([...head(['Content-Type: multipart/mixed; boundary="B"']), "", "--B", "Content-Type: text/plain", "", "my card", "--B",
       'Content-Type: text/vcard; name="hanako.vcf"', "", "BEGIN:VCARD", "VERSION:4.0", "FN:Hanako", `EMAIL;TYPE=work:${HANAKO.slice(0, 9)}`, ` ${HANAKO.slice(9, 20)}`, `\t${HANAKO.slice(20)}`, "END:VCARD", "", "--B--", ""]);
     expect(await forwardLeaks(raw)).toEqual([]);
+  });
+
+  it("format=flowed; delsp=yes text whose soft line break falls inside the address, quoted too", async () => {
+    const raw = CRLF([...head(["Content-Type: text/plain; charset=utf-8; format=flowed; delsp=yes"]), "", `Write to ${HANAKO.slice(0, 15)} `, `${HANAKO.slice(15)} please.`, "", `> Hanako wrote: ${HANAKO.slice(0, 9)} `, `> ${HANAKO.slice(9)}`, ""]);
+    for (const copy of await forwardCopies(raw)) {
+      const body = copy.split("\r\n\r\n").slice(1).join("\r\n\r\n");
+      // As a flowed reader shows it: "SP CRLF" and the next line's quote markers removed.
+      expect(body.replace(/ \r\n>* ?/g, "").toLowerCase()).not.toContain(HANAKO);
+    }
   });
 
   it("a plain text line folded inside the address", async () => {
