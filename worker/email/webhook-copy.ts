@@ -8,13 +8,11 @@ import type { NewOutbox } from "../../db/queries/relay";
 import { randomToken } from "../crypto/tokens";
 import { sealRaw, settleQueued } from "../mail/deliver";
 import { postWebhook, type WebhookPayload } from "../mail/webhook";
-import { replaceAddresses, type AddressResolver } from "../mime/addresses-in-text";
+import type { AddressResolver } from "../mime/addresses-in-text";
 import { scrubDisplayName } from "../mime/address";
 import type { MessageSummary } from "../mime/summary";
 import type { RelayContext } from "./context";
-
-/** Larger text or HTML is not posted (the HTML is dropped, the text cut), as the web UI stores it. */
-const MAX_CHARS = 512 * 1024;
+import { resolvedSummary } from "./bodies";
 
 export interface QueuedWebhook {
   id: string;
@@ -44,16 +42,16 @@ export interface WebhookCopyInput {
 export async function webhookCopy(ctx: RelayContext, input: WebhookCopyInput): Promise<{ row: NewOutbox; queued: QueuedWebhook } | null> {
   // A webhook recipient without a secret cannot sign: it gets nothing rather than unsigned data.
   if (!input.recipient.webhookSecretEnc) return null;
-  const { summary, resolve } = input;
-  const html = summary.html.length <= MAX_CHARS ? replaceAddresses(summary.html, resolve) : "";
+  // Larger text or HTML is not posted (the HTML is dropped, the text cut), as the web UI stores it.
+  const { text, html, attachments } = resolvedSummary(input.summary, input.resolve);
   const payload: WebhookPayload = {
     reverseAlias: input.reverseAlias,
     conversationId: input.conversationId,
     displayName: scrubDisplayName(input.fromName),
     subject: input.subject,
-    text: replaceAddresses(summary.text, resolve).slice(0, MAX_CHARS),
+    text,
     html,
-    attachments: summary.attachments.map((a) => ({ filename: a.filename === null ? null : replaceAddresses(a.filename, resolve), mimeType: a.mimeType, size: a.size })),
+    attachments,
     messageId: input.relayMessageId,
     receivedAt: new Date().toISOString(),
   };

@@ -4,6 +4,7 @@
  * comma hidden in an encoded word (`=?UTF-8?Q?Tanaka=2C_Jir=C5=8D?=`, mailparser#375) can never
  * split a mailbox.
  */
+import { decodedReading } from "./addresses-in-text";
 import { decodeEncodedWords, encodeWords } from "./encoded-words";
 import { unfold } from "./headers";
 
@@ -154,8 +155,12 @@ const EMAIL_LIKE = /[^\s<>()"',;:]+(?:@|＠|&#0*64;?|&#x0*40;?|&commat;|%40)[^\s
  * removed (a name like "boss@bank.example" is a spoofing and leak vector).
  */
 export function scrubDisplayName(name: string): string {
-  return name
-    .replace(/[\x00-\x1f\x7f]+/g, " ")
+  const plain = name.replace(/[\x00-\x1f\x7f]+/g, " ");
+  // A name that spells an address only once entities and escapes are read ("hanako&#37;40…")
+  // is scrubbed as it reads; any other name keeps its spelling ("AT&amp;T 100%").
+  const reading = decodedReading(plain);
+  const hidden = reading !== plain && (reading.match(EMAIL_LIKE)?.length ?? 0) > (plain.match(EMAIL_LIKE)?.length ?? 0);
+  return (hidden ? reading.replace(/[\x00-\x1f\x7f]+/g, " ") : plain)
     .replace(EMAIL_LIKE, "")
     .replace(/[<>]/g, "")
     .replace(/\s+/g, " ")

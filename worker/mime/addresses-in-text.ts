@@ -5,6 +5,7 @@
  * distance either side, so run time stays linear in the text length.
  */
 
+import { utf8ToBinary } from "./bytes";
 import { applyEdits, type Edit } from "./edits";
 
 /** Returns the replacement for a lowercased, decoded address, or null to leave it. */
@@ -15,8 +16,37 @@ export type AddressResolver = (address: string) => string | null;
 const AT_FORMS = /@|&#0*64;?|&#x0*40;?|&commat;|%40/gi;
 const ENTITY = "&#x0*[0-9a-f]{1,6};?|&#0*[0-9]{1,7};?|&[a-z]{2,8};";
 const UNITS = new RegExp(`${ENTITY}|%[0-9a-f]{2}|[\\s\\S]`, "gi");
-const NAMED: Record<string, string> = { "&period;": ".", "&commat;": "@", "&hyphen;": "-", "&dash;": "-", "&lowbar;": "_", "&plus;": "+", "&amp;": "&" };
+const NAMED: Record<string, string> = { "&period;": ".", "&commat;": "@", "&percnt;": "%", "&hyphen;": "-", "&dash;": "-", "&lowbar;": "_", "&plus;": "+", "&amp;": "&" };
 const LOCAL_CHAR = /^[A-Za-z0-9!#$'*+/=?^_`{|}~.\-]$/;
+/**
+ * RFC 6531 local parts are UTF-8 ("はなこ@example.com"): a decoded letter, mark or digit, or —
+ * in a binary string, where the text is still bytes — any high byte (decoded when looked up).
+ */
+const LOCAL_CHAR_INTL = /^[\x80-\xff\p{L}\p{M}\p{N}]$/u;
+const UTF8 = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
+
+function isLocalChar(ch: string): boolean {
+  return LOCAL_CHAR.test(ch) || (ch > "\x7f" && LOCAL_CHAR_INTL.test(ch));
+}
+
+/**
+ * The spellings of a local part to look up: as read, its bytes read as UTF-8, and its UTF-8
+ * bytes (an address parsed from a raw header is still bytes: the resolver may know that form).
+ */
+function localSpellings(chars: string[]): string[] {
+  const text = chars.join("");
+  const out = [text.toLowerCase()];
+  if (!/[^\x00-\x7f]/.test(text)) return out;
+  if (!/[^\x00-\xff]/.test(text)) {
+    try {
+      out.push(UTF8.decode(Uint8Array.from(text, (c) => c.charCodeAt(0))).toLowerCase());
+    } catch {
+      // not UTF-8: the bytes as read are the only spelling
+    }
+  }
+  out.push(utf8ToBinary(text).toLowerCase());
+  return [...new Set(out)];
+}
 const DOMAIN_CHAR = /^[A-Za-z0-9.\-]$/;
 /** Characters after which a shorter local part may start ("CN=hanako@…", "to/hanako@…"). */
 const LOCAL_BREAK = /^[!#$'*/=?^`{|}~]$/;
@@ -39,6 +69,18 @@ function safeChar(code: number): string {
   return code > 0 && code < 0x110000 ? String.fromCodePoint(code).slice(0, 1) : "\u0000";
 }
 
+/**
+ * A text as a reader decodes it one step further: HTML entities, then percent escapes
+ * ("&#37;40" → "%40" → "@"). For text that is shown, not searched, such as a display name.
+ */
+export function decodedReading(text: string): string {
+  const entities = text.replace(new RegExp(ENTITY, "gi"), (unit) => {
+    const ch = decodeUnit(unit);
+    return ch === "\u0000" ? unit : ch;
+  });
+  return entities.replace(/%([0-9a-f]{2})/gi, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)));
+}
+
 /** Strips a "+tag" from the local part (RFC 5233 subaddress) for comparisons. */
 export function withoutSubaddress(address: string): string {
   const at = address.lastIndexOf("@");
@@ -53,50 +95,78 @@ interface Unit {
   ch: string;
 }
 
-function units(text: string, from: number, to: number, side: "left" | "right"): Unit[] {
+/** The units left of an "@" (`escapes`: the text holds "&" or "%" somewhere). */
+function leftUnits(text: string, from: number, to: number, escapes: boolean): Unit[] {
   const out: Unit[] = [];
-  // Without entities or escapes one character is one unit: look no further than an address can reach.
-  if (!/[&%]/.test(text.slice(from, to))) {
-    if (side === "left") from = Math.max(from, to - MAX_LOCAL - 1);
-    else to = Math.min(to, from + MAX_DOMAIN + 1);
+  if (!escapes || !/[&%]/.test(text.slice(from, to))) {
+    // Without entities or escapes one character is one unit: read back only as far as a local part goes.
+    let p = to;
+    while (p > from && to - p < MAX_LOCAL && isLocalChar(text[p - 1])) p--;
+    for (let i = p; i < to; i++) out.push({ start: i, end: i + 1, ch: text[i] });
+    return out;
   }
   const slice = text.slice(from, to);
   for (const m of slice.matchAll(UNITS)) out.push({ start: from + m.index!, end: from + m.index! + m[0].length, ch: decodeUnit(m[0]) });
   return out;
 }
 
+const UNIT_AT = new RegExp(UNITS.source, "iy");
+
+/** The domain units right of an "@", read one by one up to the first that cannot be in a domain. */
+function domainUnits(text: string, from: number): Unit[] {
+  const out: Unit[] = [];
+  const limit = from + RIGHT_WINDOW;
+  for (let p = from; p < text.length && p < limit && out.length < MAX_DOMAIN; ) {
+    UNIT_AT.lastIndex = p;
+    const m = UNIT_AT.exec(text)!;
+    const unit = { start: p, end: p + m[0].length, ch: decodeUnit(m[0]) };
+    if (!DOMAIN_CHAR.test(unit.ch)) break;
+    out.push(unit);
+    p = unit.end;
+  }
+  return out;
+}
+
+/** Characters that end no unit of a local part: nothing to look up left of an "@" after them. */
+const NOT_LOCAL_END = /[\s"(),:<>@[\\\]]/;
+
 /** Every address the resolver knows, as source ranges, scanning outward from each "@" form. */
 function findAddresses(text: string, resolve: AddressResolver): Edit[] {
   const found: Edit[] = [];
   let floor = 0;
+  const escapes = /[&%]/.test(text);
   for (const at of text.matchAll(AT_FORMS)) {
     const atStart = at.index!;
     const atEnd = atStart + at[0].length;
     if (atStart < floor) continue;
-    const left = units(text, Math.max(floor, atStart - LEFT_WINDOW), atStart, "left");
+    if (atStart === 0 || NOT_LOCAL_END.test(text[atStart - 1])) continue;
+    const left = leftUnits(text, Math.max(floor, atStart - LEFT_WINDOW), atStart, escapes);
     let li = left.length;
-    while (li > 0 && left.length - li < MAX_LOCAL && LOCAL_CHAR.test(left[li - 1].ch)) li--;
+    while (li > 0 && left.length - li < MAX_LOCAL && isLocalChar(left[li - 1].ch)) li--;
     const local = left.slice(li);
-    const right = units(text, atEnd, atEnd + RIGHT_WINDOW, "right");
-    let ri = 0;
-    while (ri < right.length && ri < MAX_DOMAIN && DOMAIN_CHAR.test(right[ri].ch)) ri++;
+    const right = domainUnits(text, atEnd);
+    let ri = right.length;
     while (ri > 0 && /[.\-]/.test(right[ri - 1].ch)) ri--; // "…example.com." ends a sentence
     if (!local.length || !ri) continue;
     const domainChars = right.slice(0, ri).map((u) => u.ch).join("").toLowerCase();
     // The domain run may go on past the address ("…@example.com.earlier" in a Message-ID).
     const domainEnds = [ri, ...[...domainChars.matchAll(/[.-]/g)].map((m) => m.index!).reverse()].filter((n) => domainChars.slice(0, n).includes("."));
-    const localChars = local.map((u) => u.ch.toLowerCase());
+    const localChars = local.map((u) => u.ch);
     let hit: Edit | null = null;
     for (let s = 0; s < localChars.length && !hit; s++) {
-      if (s > 0 && !LOCAL_BREAK.test(localChars[s - 1])) continue;
+      // A shorter local part starts after a break character, or where text that is not ASCII
+      // runs into it ("連絡先はhanako@…", and inside a UTF-8 local part).
+      if (s > 0 && !LOCAL_BREAK.test(localChars[s - 1]) && localChars[s - 1] <= "\x7f") continue;
       if (localChars[s] === ".") continue;
-      const localPart = localChars.slice(s).join("");
-      for (const n of domainEnds) {
-        const replacement = resolve(`${localPart}@${domainChars.slice(0, n)}`);
-        if (replacement !== null) {
-          hit = { start: local[s].start, end: right[n - 1].end, text: replacement };
-          break;
+      for (const localPart of localSpellings(localChars.slice(s))) {
+        for (const n of domainEnds) {
+          const replacement = resolve(`${localPart}@${domainChars.slice(0, n)}`);
+          if (replacement !== null) {
+            hit = { start: local[s].start, end: right[n - 1].end, text: replacement };
+            break;
+          }
         }
+        if (hit) break;
       }
     }
     if (hit) {
@@ -105,6 +175,81 @@ function findAddresses(text: string, resolve: AddressResolver): Edit[] {
     }
   }
   return found;
+}
+
+const ENTITY_AT = new RegExp(ENTITY, "iy");
+
+/**
+ * The text as a reader decodes it one layer further — folded lines joined (RFC 5545 §3.1,
+ * RFC 6350 §3.2: CRLF + one space or tab; RFC 3676 flowed lines: space + CRLF), HTML entities
+ * decoded — with the source range each
+ * character came from. Entities spell "%" too: `&#37;40` is "%40" to a browser and "@" to the
+ * mail client the mailto: link opens, so percent-encoding read after entities is found here.
+ * Null when the reading is the text itself.
+ */
+function decodedView(text: string): { view: string; starts: number[]; ends: number[] } | null {
+  if (!/&|\n[ \t]| \r?\n/.test(text)) return null;
+  const chars: string[] = [];
+  const starts: number[] = [];
+  const ends: number[] = [];
+  let i = 0;
+  let changed = false;
+  while (i < text.length) {
+    const ch = text[i];
+    if (ch === " " && (text[i + 1] === "\n" || (text[i + 1] === "\r" && text[i + 2] === "\n"))) {
+      // RFC 3676 format=flowed; delsp=yes: "SP CRLF" joins the next line (after its quote
+      // markers and space-stuffing) with nothing between, as Thunderbird and Apple Mail show it.
+      let j = i + (text[i + 1] === "\n" ? 2 : 3);
+      while (text[j] === ">") j++;
+      if (text[j] === " ") j++;
+      i = j;
+      changed = true;
+      continue;
+    }
+    if (ch === "\r" || ch === "\n") {
+      const fold = ch === "\r" ? (text[i + 1] === "\n" && /[ \t]/.test(text[i + 2] ?? "") ? 3 : 0) : /[ \t]/.test(text[i + 1] ?? "") ? 2 : 0;
+      if (fold) {
+        // Only a hit on both sides of the fold takes it in (its range spans it).
+        i += fold;
+        changed = true;
+        continue;
+      }
+    }
+    if (ch === "&") {
+      ENTITY_AT.lastIndex = i;
+      const m = ENTITY_AT.exec(text);
+      const decoded = m ? decodeUnit(m[0]) : "\u0000";
+      if (m && decoded !== "\u0000") {
+        chars.push(decoded);
+        starts.push(i);
+        ends.push(i + m[0].length);
+        i += m[0].length;
+        changed = true;
+        continue;
+      }
+    }
+    chars.push(ch);
+    starts.push(i);
+    ends.push(i + 1);
+    i++;
+  }
+  return changed ? { view: chars.join(""), starts, ends } : null;
+}
+
+/**
+ * The addresses of the text and of its decoded reading (decodedView), as disjoint source
+ * ranges: a hit only the reading shows replaces its whole source spelling.
+ */
+function findAddressesLayered(text: string, resolve: AddressResolver): Edit[] {
+  const direct = findAddresses(text, resolve);
+  const reading = decodedView(text);
+  if (!reading) return direct;
+  const more = findAddresses(reading.view, resolve).map((e) => ({ start: reading.starts[e.start], end: reading.ends[e.end - 1], text: e.text }));
+  if (!more.length) return direct;
+  const all = [...direct, ...more].sort((a, b) => a.start - b.start || b.end - a.end);
+  const out: Edit[] = [];
+  for (const e of all) if (!out.length || e.start >= out[out.length - 1].end) out.push(e);
+  return out;
 }
 
 /**
@@ -131,8 +276,8 @@ export interface TrackedReplacement {
  * encoded copy of the text can re-encode only those regions (quoted-printable lines).
  */
 export function replaceAddressesTracked(text: string, resolve: AddressResolver, options: { html?: boolean } = {}): TrackedReplacement {
-  if (!/@|&#0*64|&#x0*40|&commat;|%40/i.test(text)) return { text, changed: [], toOutput: (x) => x };
-  const first = findAddresses(text, resolve);
+  if (!/@|&#|&commat;|&percnt;|%40/i.test(text)) return { text, changed: [], toOutput: (x) => x };
+  const first = findAddressesLayered(text, resolve);
   const replaced = applyEdits(text, first);
   // The tag-blind pass reads the text as already replaced, exactly as a browser would show it.
   const second = options.html ? acrossTagEdits(replaced, resolve) : [];

@@ -38,10 +38,17 @@ export function normalizeCharset(label: string | undefined): string {
   return ALIASES[key] ?? key;
 }
 
-/** Decodes bytes (a binary string) in a charset; unknown labels fall back to UTF-8. */
+/**
+ * Decodes bytes (a binary string) in a charset; unknown labels fall back to UTF-8. Unicode forms
+ * the platform decoder lacks but mail clients read (Outlook, Thunderbird) are decoded here: in
+ * UTF-7 "+AEA-" is "@", and UTF-32 hides every ASCII letter between zero bytes, so the relay
+ * must read them as the recipient's client will.
+ */
 export function decodeCharset(binary: string, charset: string): string {
   const name = normalizeCharset(charset);
   if (name === "us-ascii") return binary; // RFC 2046 §4.1.2: 7-bit; 8-bit bytes pass as Latin-1
+  if (name === "utf-7" || name === "unicode-1-1-utf-7" || name === "csunicode11utf7") return decodeUtf7(binary);
+  if (/^(?:utf-?32(?:le|be)?|ucs-4|iso-10646-ucs-4)$/.test(name)) return decodeUtf32(binary, name);
   let decoder: TextDecoder;
   try {
     decoder = new TextDecoder(name);
@@ -145,4 +152,50 @@ export function encodeCharset(text: string, charset: string): string | null {
     return jis ? out + "\x1b(B" : out;
   }
   return null;
+}
+
+/** RFC 2152: "+" opens modified base64 of UTF-16BE, "-" or any other character closes it; "+-" is "+". */
+function decodeUtf7(binary: string): string {
+  const B64 = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+  let out = "";
+  let i = 0;
+  while (i < binary.length) {
+    const ch = binary[i++];
+    if (ch !== "+") {
+      out += ch;
+      continue;
+    }
+    if (binary[i] === "-") {
+      out += "+";
+      i++;
+      continue;
+    }
+    let bits = 0;
+    let count = 0;
+    while (i < binary.length && B64.includes(binary[i])) {
+      bits = ((bits << 6) | B64.indexOf(binary[i++])) & 0xffffff;
+      count += 6;
+      if (count >= 16) {
+        count -= 16;
+        out += String.fromCharCode((bits >> count) & 0xffff);
+      }
+    }
+    if (binary[i] === "-") i++;
+  }
+  return out;
+}
+
+/** UTF-32 by its byte order mark, else by where the zero bytes are (ASCII text has three per character). */
+function decodeUtf32(binary: string, name: string): string {
+  let start = 0;
+  let bigEndian = name.endsWith("be") || (!name.endsWith("le") && binary.charCodeAt(0) === 0 && binary.charCodeAt(3) !== 0);
+  if (binary.startsWith("\x00\x00\xfe\xff")) [bigEndian, start] = [true, 4];
+  else if (binary.startsWith("\xff\xfe\x00\x00")) [bigEndian, start] = [false, 4];
+  let out = "";
+  for (let i = start; i + 3 < binary.length; i += 4) {
+    const b = [0, 1, 2, 3].map((k) => binary.charCodeAt(i + k));
+    const code = bigEndian ? ((b[0] << 24) | (b[1] << 16) | (b[2] << 8) | b[3]) >>> 0 : ((b[3] << 24) | (b[2] << 16) | (b[1] << 8) | b[0]) >>> 0;
+    out += code <= 0x10ffff && (code < 0xd800 || code > 0xdfff) ? String.fromCodePoint(code) : "\ufffd";
+  }
+  return out;
 }

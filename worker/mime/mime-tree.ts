@@ -60,8 +60,9 @@ function parseNode(src: Source, start: number, end: number, depth: number, defau
   const fields = parseHeaderBlock(src.slice(start, headerEnd));
   const contentType = parseStructured(headerValue(fields, "content-type") ?? defaultType);
   if (!contentType.value.includes("/")) contentType.value = defaultType;
-  // RFC 2045 §6.1: a token, possibly followed by a comment ("base64 (standard)").
-  const encoding = (headerValue(fields, "content-transfer-encoding") ?? "7bit").replace(/\([^)]*\)/g, " ").trim().split(/[\s;]+/)[0].toLowerCase() || "7bit";
+  // RFC 2045 §6.1: a token, possibly followed by a comment ("base64 (standard)"); clients
+  // also read a quoted one ("\"base64\""), so the relay does too.
+  const encoding = (headerValue(fields, "content-transfer-encoding") ?? "7bit").replace(/\([^)]*\)/g, " ").replace(/"/g, " ").trim().split(/[\s;]+/)[0].toLowerCase() || "7bit";
   const node: MimeNode = { start, headerEnd, bodyStart, end, fields, contentType, encoding, children: [] };
 
   if (contentType.value.startsWith("multipart/")) {

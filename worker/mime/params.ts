@@ -11,6 +11,11 @@ export interface StructuredValue {
   value: string;
   /** Lowercased parameter names → decoded values. */
   params: Record<string, string>;
+  /**
+   * A parameter was given twice in the same form ("charset=a; charset=b"): readers disagree on
+   * which one counts, so whoever writes the value on must write the one it read, alone.
+   */
+  duplicate?: boolean;
 }
 
 /** Splits on ";" outside quoted strings. */
@@ -52,10 +57,14 @@ export function parseStructured(header: string | undefined): StructuredValue {
   const [first, ...rest] = splitParams(header ?? "");
   const continued = new Map<string, { index: number; encoded: boolean; text: string }[]>();
   const params: Record<string, string> = {};
+  const names = new Set<string>();
+  let duplicate = false;
   for (const piece of rest) {
     const eq = piece.indexOf("=");
     if (eq < 0) continue;
     const rawName = piece.slice(0, eq).trim().toLowerCase();
+    if (names.has(rawName)) duplicate = true;
+    names.add(rawName);
     const text = unquote(piece.slice(eq + 1));
     const m = /^([^*]+)(?:\*(\d+))?(\*)?$/.exec(rawName);
     if (!m) continue;
@@ -90,5 +99,5 @@ export function parseStructured(header: string | undefined): StructuredValue {
     params[name] = decodeCharset(bytes, charset);
   }
   for (const key of Object.keys(params)) params[key] = params[key].replace(/[\r\n]+/g, " ");
-  return { value: first.trim().toLowerCase(), params };
+  return duplicate ? { value: first.trim().toLowerCase(), params, duplicate } : { value: first.trim().toLowerCase(), params };
 }

@@ -32,14 +32,31 @@ const ADDRESS_FIELDS = new Set(["from", "to", "cc", "bcc", "reply-to", "sender",
 /** Charsets in which every byte below 0x80 is ASCII and no ASCII byte is part of another character. */
 const ASCII_TRANSPARENT = /^(us-ascii|utf-8|windows-125\d|iso-8859-\d+|euc-jp|euc-kr|koi8-[ru]|gb2312)$/;
 
+/** Text under an application type: data formats a reader opens as text (RFC 6839 suffixes too). */
+const TEXT_APPLICATION = /^application\/(?:json|xml|javascript|x-javascript|ecmascript|csv|x-csv|tsv|x-sh|x-shellscript|yaml|x-yaml|sql|rtf|x-rtf|vcard|x-vcard|directory|mbox|ld\+json|x-ndjson|x-www-form-urlencoded)$|\/[a-z0-9.+-]+\+(?:xml|json)$/;
+/** Types that say nothing of the content: the file name's extension is what a client goes by. */
+const GENERIC_TYPE = /^(?:application\/(?:octet-stream|unknown|x-unknown|download|force-download|binary)|binary\/octet-stream|)$/;
+const TEXT_EXTENSION = /\.(?:txt|text|csv|tsv|vcf|vcard|json|xml|ya?ml|md|log|rtf|ldif|sh|ini|conf)$/;
+
+function fileName(node: MimeNode): string {
+  const disposition = parseStructured(headerValue(node.fields, "content-disposition"));
+  return (disposition.params.filename ?? node.contentType.params.name ?? "").trim().toLowerCase();
+}
+
 function textKind(node: MimeNode): TextKind | null {
   const type = node.contentType.value;
-  const disposition = parseStructured(headerValue(node.fields, "content-disposition"));
-  const filename = (disposition.params.filename ?? node.contentType.params.name ?? "").toLowerCase();
+  const filename = fileName(node);
+  const generic = GENERIC_TYPE.test(type);
   if (type === "text/calendar" || type === "application/ics" || type === "text/x-vcalendar" || filename.endsWith(".ics")) return "calendar";
-  if (type === "text/html") return "html";
+  if (type === "text/html" || type === "application/xhtml+xml" || (generic && /\.x?html?$/.test(filename))) return "html";
   if (type.startsWith("text/") || type === "message/delivery-status" || type === "message/feedback-report" || type === "message/disposition-notification" || type === "message/global-headers" || type === "message/global-delivery-status") return "plain";
+  if (TEXT_APPLICATION.test(type) || (generic && TEXT_EXTENSION.test(filename))) return "plain";
   return null;
+}
+
+/** A message file under a generic type ("fwd.eml" as application/octet-stream) is a message all the same. */
+function isMessageFile(node: MimeNode): boolean {
+  return GENERIC_TYPE.test(node.contentType.value) && /\.(?:eml|mht|mhtml)$/.test(fileName(node));
 }
 
 /**
@@ -69,7 +86,7 @@ export function rewriteBody(src: Source, node: MimeNode, resolve: AddressResolve
   if (node.children.length) return {};
   const kind = textKind(node);
   if (kind) return rewriteTextPart(src, node, kind, resolve, edits, takesBanner(banner, node) ? banner!.text : null);
-  if (node.contentType.value.startsWith("message/")) return rewriteEncodedMessage(src, node, resolve, edits, depth + 1);
+  if (node.contentType.value.startsWith("message/") || isMessageFile(node)) return rewriteEncodedMessage(src, node, resolve, edits, depth + 1);
   return {};
 }
 
@@ -178,6 +195,8 @@ export function rewriteMessageText(message: string, resolve: AddressResolver, de
 
 function withCharset(node: MimeNode, charset: string): string {
   const raw = node.fields.find((f) => f.key === "content-type")?.value ?? node.contentType.value;
+  const parsed = parseStructured(raw);
+  if (parsed.duplicate) return formatStructured(parsed.value, { ...parsed.params, charset });
   if (/charset\s*=/i.test(raw)) return raw.replace(/charset\s*=\s*("[^"]*"|[^;\s]*)/i, `charset=${charset}`);
   return `${raw}; charset=${charset}`;
 }
@@ -189,7 +208,16 @@ function withCharset(node: MimeNode, charset: string): string {
  */
 export function rewriteHeaderBlock(src: Source, node: MimeNode, change: ContentChange, resolve: AddressResolver | null): string | null {
   let changed = false;
-  const lines = node.fields.map((field) => {
+  // The relay reads the first of each content field (headerValue); a client may read a later
+  // one ("Content-Transfer-Encoding: 7bit" then "…: base64"). Only the one it read goes on.
+  const seen = new Set<string>();
+  const fields = node.fields.filter((field) => {
+    if (!SINGLE_CONTENT_FIELDS.has(field.key)) return true;
+    if (!seen.has(field.key)) return seen.add(field.key);
+    changed = true;
+    return false;
+  });
+  const lines = fields.map((field) => {
     if (field.key === "content-type" && change.contentType) {
       changed = true;
       return formatHeader(field.name, change.contentType);
@@ -220,6 +248,7 @@ export function rewriteHeaderBlock(src: Source, node: MimeNode, change: ContentC
 }
 
 const PARAMETER_FIELDS = new Set(["content-type", "content-disposition"]);
+const SINGLE_CONTENT_FIELDS = new Set(["content-type", "content-transfer-encoding", "content-disposition"]);
 
 /** Rewrites one header field's addresses; null when it needs no change. */
 export function rewriteField(field: HeaderField, resolve: AddressResolver): string | null {
@@ -253,11 +282,17 @@ export function rewriteField(field: HeaderField, resolve: AddressResolver): stri
 function rewriteParameters(field: HeaderField, resolve: AddressResolver): string | null {
   const parsed = parseStructured(field.value);
   const changed = Object.entries(parsed.params).filter(([, v]) => replaceAddresses(v, resolve) !== v);
-  if (!changed.length && replaceAddresses(field.value, resolve) === field.value) return null;
-  const params = Object.entries(parsed.params).map(([name, value]) => {
-    const next = replaceAddresses(value, resolve);
-    if (/^[\x20-\x7e]*$/.test(next)) return `${name}="${next.replace(/(["\\])/g, "\\$1")}"`;
-    return `${name}*=UTF-8''${encodeURIComponent(next).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+  // A parameter given twice is written once, as the relay read it (params.ts `duplicate`).
+  if (!changed.length && !parsed.duplicate && replaceAddresses(field.value, resolve) === field.value) return null;
+  const params = Object.fromEntries(Object.entries(parsed.params).map(([name, value]) => [name, replaceAddresses(value, resolve)]));
+  return formatHeader(field.name, formatStructured(parsed.value, params));
+}
+
+/** A structured value from parsed parameters: one of each, RFC 2231-encoded where not ASCII. */
+function formatStructured(value: string, params: Record<string, string>): string {
+  const out = Object.entries(params).map(([name, v]) => {
+    if (/^[\x20-\x7e]*$/.test(v)) return `${name}="${v.replace(/(["\\])/g, "\\$1")}"`;
+    return `${name}*=UTF-8''${encodeURIComponent(v).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
   });
-  return formatHeader(field.name, [parsed.value, ...params].join("; "));
+  return [value, ...out].join("; ");
 }
