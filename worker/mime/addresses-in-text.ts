@@ -187,53 +187,76 @@ const ENTITY_AT = new RegExp(ENTITY, "iy");
  * mail client the mailto: link opens, so percent-encoding read after entities is found here.
  * Null when the reading is the text itself.
  */
-function decodedView(text: string): { view: string; starts: number[]; ends: number[] } | null {
+function decodedView(text: string): DecodedView | null {
   if (!/&|\n[ \t]| \r?\n/.test(text)) return null;
-  const chars: string[] = [];
-  const starts: number[] = [];
-  const ends: number[] = [];
-  let i = 0;
+  // Runs of unchanged text are copied whole; only what a layer changes is looked at one by one.
+  const parts: string[] = [];
+  const segments: Segment[] = [];
+  let length = 0;
   let changed = false;
-  while (i < text.length) {
-    const ch = text[i];
-    if (ch === " " && (text[i + 1] === "\n" || (text[i + 1] === "\r" && text[i + 2] === "\n"))) {
+  const keep = (from: number, to: number) => {
+    if (to <= from) return;
+    parts.push(text.slice(from, to));
+    segments.push({ view: length, src: from, srcEnd: to, literal: true });
+    length += to - from;
+  };
+  const special = / \r?\n|\r?\n[ \t]|&/g;
+  let i = 0;
+  for (let m = special.exec(text); m; m = special.exec(text)) {
+    keep(i, m.index);
+    i = m.index + m[0].length;
+    if (m[0][0] === " ") {
       // RFC 3676 format=flowed; delsp=yes: "SP CRLF" joins the next line (after its quote
       // markers and space-stuffing) with nothing between, as Thunderbird and Apple Mail show it.
-      let j = i + (text[i + 1] === "\n" ? 2 : 3);
-      while (text[j] === ">") j++;
-      if (text[j] === " ") j++;
-      i = j;
+      while (text[i] === ">") i++;
+      if (text[i] === " ") i++;
       changed = true;
-      continue;
-    }
-    if (ch === "\r" || ch === "\n") {
-      const fold = ch === "\r" ? (text[i + 1] === "\n" && /[ \t]/.test(text[i + 2] ?? "") ? 3 : 0) : /[ \t]/.test(text[i + 1] ?? "") ? 2 : 0;
-      if (fold) {
-        // Only a hit on both sides of the fold takes it in (its range spans it).
-        i += fold;
+    } else if (m[0] !== "&") {
+      // A folded line: only a hit on both sides of the fold takes it in (its range spans it).
+      changed = true;
+    } else {
+      ENTITY_AT.lastIndex = m.index;
+      const entity = ENTITY_AT.exec(text);
+      const decoded = entity ? decodeUnit(entity[0]) : "\u0000";
+      if (entity && decoded !== "\u0000") {
+        parts.push(decoded);
+        segments.push({ view: length, src: m.index, srcEnd: m.index + entity[0].length, literal: false });
+        length += decoded.length;
+        i = m.index + entity[0].length;
         changed = true;
-        continue;
-      }
+      } else keep(m.index, i);
     }
-    if (ch === "&") {
-      ENTITY_AT.lastIndex = i;
-      const m = ENTITY_AT.exec(text);
-      const decoded = m ? decodeUnit(m[0]) : "\u0000";
-      if (m && decoded !== "\u0000") {
-        chars.push(decoded);
-        starts.push(i);
-        ends.push(i + m[0].length);
-        i += m[0].length;
-        changed = true;
-        continue;
-      }
-    }
-    chars.push(ch);
-    starts.push(i);
-    ends.push(i + 1);
-    i++;
+    special.lastIndex = i;
   }
-  return changed ? { view: chars.join(""), starts, ends } : null;
+  keep(i, text.length);
+  return changed ? { view: parts.join(""), segments } : null;
+}
+
+/** A stretch of the decoded reading: copied text (`literal`), or one decoded entity. */
+interface Segment {
+  view: number;
+  src: number;
+  srcEnd: number;
+  literal: boolean;
+}
+
+interface DecodedView {
+  view: string;
+  segments: Segment[];
+}
+
+/** The source range the reading's character at `at` came from. */
+function sourceOf(reading: DecodedView, at: number): [number, number] {
+  const { segments } = reading;
+  let lo = 0;
+  let hi = segments.length - 1;
+  while (lo < hi) {
+    const mid = (lo + hi + 1) >> 1;
+    if (segments[mid].view <= at) lo = mid;
+    else hi = mid - 1;
+  }
+  const seg = segments[lo];
+  return seg.literal ? [seg.src + at - seg.view, seg.src + at - seg.view + 1] : [seg.src, seg.srcEnd];
 }
 
 /**
@@ -244,7 +267,7 @@ function findAddressesLayered(text: string, resolve: AddressResolver): Edit[] {
   const direct = findAddresses(text, resolve);
   const reading = decodedView(text);
   if (!reading) return direct;
-  const more = findAddresses(reading.view, resolve).map((e) => ({ start: reading.starts[e.start], end: reading.ends[e.end - 1], text: e.text }));
+  const more = findAddresses(reading.view, resolve).map((e) => ({ start: sourceOf(reading, e.start)[0], end: sourceOf(reading, e.end - 1)[1], text: e.text }));
   if (!more.length) return direct;
   const all = [...direct, ...more].sort((a, b) => a.start - b.start || b.end - a.end);
   const out: Edit[] = [];
