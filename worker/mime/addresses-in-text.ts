@@ -134,7 +134,7 @@ const NOT_LOCAL_END = /[\s"(),:<>@[\\\]]/;
 function findAddresses(text: string, resolve: AddressResolver): Edit[] {
   const found: Edit[] = [];
   let floor = 0;
-  const escapes = /[&%]/.test(text);
+  const escapes = text.includes("&") || text.includes("%");
   for (const at of text.matchAll(AT_FORMS)) {
     const atStart = at.index!;
     const atEnd = atStart + at[0].length;
@@ -187,8 +187,20 @@ const ENTITY_AT = new RegExp(ENTITY, "iy");
  * mail client the mailto: link opens, so percent-encoding read after entities is found here.
  * Null when the reading is the text itself.
  */
+/**
+ * Whether decodedView has anything to do: an "&", a folded line or a flowed soft break. By
+ * native search, not a regular expression: this runs over every text part whole.
+ */
+function hasLayers(text: string): boolean {
+  if (text.includes("&")) return true;
+  for (let n = text.indexOf("\n"); n >= 0; n = text.indexOf("\n", n + 1)) {
+    if (text[n + 1] === " " || text[n + 1] === "\t" || text[n - 1] === " " || (text[n - 1] === "\r" && text[n - 2] === " ")) return true;
+  }
+  return false;
+}
+
 function decodedView(text: string): DecodedView | null {
-  if (!/&|\n[ \t]| \r?\n/.test(text)) return null;
+  if (!hasLayers(text)) return null;
   // Runs of unchanged text are copied whole; only what a layer changes is looked at one by one.
   const parts: string[] = [];
   const segments: Segment[] = [];
@@ -298,8 +310,13 @@ export interface TrackedReplacement {
  * `replaceAddresses` that also says where it changed the input, so a caller holding an
  * encoded copy of the text can re-encode only those regions (quoted-printable lines).
  */
+/** An "@" in any spelling the scanners read ("@", "%40", "&#…;", "&commat;", "&percnt;40"). */
+function mayHoldAddress(text: string): boolean {
+  return text.includes("@") || text.includes("%40") || (text.includes("&") && /&#|&commat;|&percnt;/i.test(text));
+}
+
 export function replaceAddressesTracked(text: string, resolve: AddressResolver, options: { html?: boolean } = {}): TrackedReplacement {
-  if (!/@|&#|&commat;|&percnt;|%40/i.test(text)) return { text, changed: [], toOutput: (x) => x };
+  if (!mayHoldAddress(text)) return { text, changed: [], toOutput: (x) => x };
   const first = findAddressesLayered(text, resolve);
   const replaced = applyEdits(text, first);
   // The tag-blind pass reads the text as already replaced, exactly as a browser would show it.
