@@ -55,4 +55,23 @@ describe("rate limits", () => {
     expect((await inject({ from: "late@busy-isp.example", to: alias, raw: `From: <late@busy-isp.example>\r\nTo: <${alias}>\r\nSubject: s\r\nMessage-ID: <busy-late@busy-isp.example>\r\n\r\nx\r\n` })).rejected).toBe("450 4.7.1 Too many failed deliveries to reverse aliases from your domain; try again later");
     expect((await inject({ from: officer, to: alias, raw: reply(999) })).rejected).toBeNull();
   });
+
+  it("past the limit a forged reply naming the bound recipient meets the same 450: which private address an alias belongs to is not learned by guessing", async () => {
+    const officer = "officer@busy-isp.example";
+    await makeAddress({ recipients: [officer] });
+    const { sent } = await inject({ from: HANAKO, to: PUBLIC, raw: `From: <${HANAKO}>\r\nTo: ${PUBLIC}\r\nSubject: hello\r\nMessage-ID: <oracle-1@mail.example.com>\r\n\r\nhi\r\n` });
+    const alias = sent[0].envelopeFrom;
+    // Candidates for the recipient behind the alias, each spelled in the envelope and From, none authenticated.
+    const guess = (candidate: string, i: number, extra = "") =>
+      inject({ from: candidate, to: alias, raw: `From: <${candidate}>\r\nTo: <${alias}>\r\nSubject: s\r\nMessage-ID: <oracle-g${i}@busy-isp.example>\r\n${extra}\r\nx\r\n` });
+    for (let i = 0; i < 120; i++) await guess(`user${i}@busy-isp.example`, i);
+    const wrong = (await guess("someone@busy-isp.example", 500)).rejected;
+    expect(wrong).toBe("450 4.7.1 Too many failed deliveries to reverse aliases from your domain; try again later");
+    // The right guess must not answer differently: not the authentication refusal, nor the loop guard.
+    expect((await guess(officer, 501)).rejected).toBe(wrong);
+    const references = `References: ${Array.from({ length: 101 }, (_, k) => `<ref${k}@busy-isp.example>`).join(" ")}\r\n`;
+    expect((await guess(officer, 502, references)).rejected).toBe(wrong);
+    // The recipient's own authenticated reply still passes.
+    expect((await inject({ from: officer, to: alias, raw: authenticated(`From: <${officer}>\r\nTo: <${alias}>\r\nSubject: Re: hello\r\nMessage-ID: <oracle-r@busy-isp.example>\r\n\r\nok\r\n`, officer) })).rejected).toBeNull();
+  });
 });

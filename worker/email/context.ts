@@ -29,7 +29,7 @@ export type Verdict =
   | {
       kind: "rejected";
       reason: string;
-      /** A reverse alias that did not resolve for this sender (forged, unknown, deleted, or not the bound recipient's): what the per-domain limit counts. */
+      /** A reverse alias that did not resolve for this sender (forged, unknown, deleted, not the bound recipient's, or the bound recipient's address unauthenticated): what the per-domain limit counts. */
       failedLookup?: true;
     };
 

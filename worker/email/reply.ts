@@ -63,14 +63,17 @@ export async function relayReply(ctx: RelayContext, mail: InboundMail, localPart
   const headerOk = fromHeader !== undefined && normalizeAddress(fromHeader.address) === normalizeAddress(recipientEmail);
   const senderOk = options.asRecipientId !== undefined ? options.asRecipientId === m.recipientId : envelopeOk && headerOk;
   if (!senderOk || m.recipientVerifiedAt === null) return failedLookup(REFUSED_OTHER);
-  if (pa.status !== "active") return reject("550 5.2.1 This address is not sending mail at the moment");
-  if (referenceCount(fields) > 100) return reject("554 5.4.6 Refused: more than 100 References (mail loop)");
 
+  // Authenticated before any other answer, and its refusal counted like a failed lookup: a
+  // forger naming the bound recipient must meet the same 450 past the per-domain limit as any
+  // other wrong sender, or unlimited guesses would tell which private address an alias belongs to.
   const verdict = options.signedIn ? { pass: true, reason: "session" } : verifySender(fields, recipientEmail, ctx.config.authservId);
   if (!verdict.pass) {
     await noticeRefusedReply(ctx, pa, m.recipientId, recipientEmail, `${alias.localPart}@${alias.domain}`, decodeEncodedWords(headerValue(fields, "subject") ?? ""));
-    return reject(`550 5.7.26 Reply refused: the sender could not be authenticated (${verdict.reason})`);
+    return failedLookup(`550 5.7.26 Reply refused: the sender could not be authenticated (${verdict.reason})`);
   }
+  if (pa.status !== "active") return reject("550 5.2.1 This address is not sending mail at the moment");
+  if (referenceCount(fields) > 100) return reject("554 5.4.6 Refused: more than 100 References (mail loop)");
 
   // With ALIAS_DOMAIN set, the public address (whose domain keys relay IDs) was unknown at the
   // first read: only a reply that refers to earlier mail needs a second one.
