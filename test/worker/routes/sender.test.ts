@@ -67,6 +67,21 @@ describe("per-address sender", () => {
     expect(await providersWith({ MAIL_API_KEY: "key", MAILGUN_DOMAIN: "mg.example.jp", CF_ACCOUNT_ID: "abc", AWS_REGION: "ap-northeast-1", AWS_ACCESS_KEY_ID: "AKIA", AWS_SECRET_ACCESS_KEY: "s" })).toEqual(["cloudflare", "cloudflare-api", "mailgun", "resend", "postmark", "sendgrid", "ses"]);
   });
 
+  it("with an HTTP provider as MAILER, MAIL_API_KEY is that provider's key: no other keyed provider is offered or accepted", async () => {
+    const { id } = await makeAddress();
+    const call = async (method: string, body?: unknown) => {
+      const ctx = createExecutionContext();
+      const init = { method, headers: { authorization: "Bearer test-admin-token", "content-type": "application/json" }, body: body === undefined ? undefined : JSON.stringify(body) };
+      const res = await worker.fetch(new Request(`http://relay.test/api/addresses/${id}/sender`, init) as never, { ...env, MAILER: "resend", MAIL_API_KEY: "re_key", MAILGUN_DOMAIN: "mg.example.jp" } as never, ctx);
+      await waitOnExecutionContext(ctx);
+      return res;
+    };
+    expect(((await (await call("GET")).json()) as { providers: string[] }).providers).toEqual(["cloudflare", "resend"]);
+    const refused = await call("PUT", { mailer: "sendgrid" });
+    expect([refused.status, ((await refused.json()) as { error: { code: string } }).error.code]).toEqual([422, "sender_unavailable"]);
+    expect((await call("PUT", { mailer: "resend" })).status).toBe(200);
+  });
+
   it("refuses bad input with 400 and a provider this relay has no key for with 422", async () => {
     const { id } = await makeAddress();
     const cases: [unknown, number, string][] = [
