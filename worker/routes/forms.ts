@@ -273,11 +273,10 @@ function invalidConfirmation(c: Context<AppEnv>) {
   return c.html(simplePage("Link not valid / リンクが無効です", [`${message}.`, "この確認リンクは無効か、期限切れか、既に使用されています。"]), 404);
 }
 
-/** The pending submission a confirmation token names, if it is still waiting. */
-async function pendingFor(c: Context<AppEnv>, token: string) {
+/** Which pending submission a confirmation token names, while it still waits (undefined: not a token). */
+async function stillPending(token: string) {
   const hash = isToken(token) ? await sha256Hex(token) : "";
-  const [pending] = hash ? await c.var.db.select().from(pendingSubmissions).where(and(eq(pendingSubmissions.tokenHash, hash), gt(pendingSubmissions.expiresAt, Date.now()))) : [];
-  return pending ? { pending, hash } : null;
+  return hash ? and(eq(pendingSubmissions.tokenHash, hash), gt(pendingSubmissions.expiresAt, Date.now())) : undefined;
 }
 
 /**
@@ -320,19 +319,27 @@ async function deliver(c: Context<AppEnv>, publicAddress: string, email: string,
 formPosts.get("/confirm/:token", async (c) => {
   const token = c.req.param("token");
   // Looking the link up confirms nothing; a used one says so instead of offering a button that fails.
-  if (!(await pendingFor(c, token))) return invalidConfirmation(c);
+  const waiting = await stillPending(token);
+  const [pending] = waiting ? await c.var.db.select({ formId: pendingSubmissions.formId }).from(pendingSubmissions).where(waiting) : [];
+  if (!pending) return invalidConfirmation(c);
   return c.html(simplePage("Confirm your message / 送信の確認", ["Press the button to deliver your message.", "ボタンを押すと、お問い合わせが送信されます。"], { label: "Send / 送信する", postTo: `/f/confirm/${token}` }));
 });
 
 formPosts.post("/confirm/:token", (c) =>
   forPeople(c, async () => {
-    const found = await pendingFor(c, c.req.param("token"));
-    if (!found) return invalidConfirmation(c);
-    const { pending, hash } = found;
-    const { form, pa } = await loadForm(c, pending.formId);
-    // Deliver first, forget after: a failure leaves the link usable again.
-    await deliver(c, pa.address, await c.var.ring.open(pending.emailEnc), await openRaw(c.var.ring, pending.rawEnc));
-    await c.var.db.delete(pendingSubmissions).where(eq(pendingSubmissions.tokenHash, hash));
-    return c.redirect(thanksUrl(form, "delivered"), 303);
+    // Claimed by the statement that removes it: of two presses at once (a double click) only
+    // one finds the row, so the inquiry is delivered once.
+    const waiting = await stillPending(c.req.param("token"));
+    const [pending] = waiting ? await c.var.db.delete(pendingSubmissions).where(waiting).returning() : [];
+    if (!pending) return invalidConfirmation(c);
+    try {
+      const { form, pa } = await loadForm(c, pending.formId);
+      await deliver(c, pa.address, await c.var.ring.open(pending.emailEnc), await openRaw(c.var.ring, pending.rawEnc));
+      return c.redirect(thanksUrl(form, "delivered"), 303);
+    } catch (error) {
+      // Not delivered: the link works again (the submitter may retry later).
+      await c.var.db.insert(pendingSubmissions).values(pending).onConflictDoNothing();
+      throw error;
+    }
   }),
 );

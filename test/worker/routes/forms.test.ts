@@ -156,6 +156,29 @@ describe("form abuse guards", () => {
     expect((await outbox()).filter((o) => o.kind === "relay")).toHaveLength(2);
   });
 
+  it("two presses of the confirmation button at once deliver the inquiry once", async () => {
+    const formId = await makeForm();
+    await post(formId, "name=Ken&email=ken%40example.com&message=hello", "application/x-www-form-urlencoded");
+    const token = (await outbox()).find((o) => o.envelopeTo === "ken@example.com")!.raw.match(/\/f\/confirm\/([a-z2-7]+)/)![1];
+    const presses = await Promise.all([1, 2, 3].map(() => api("POST", `/f/confirm/${token}`, undefined, {})));
+    expect(presses.map((p) => p.status).sort()).toEqual([303, 404, 404]);
+    expect((await outbox()).filter((o) => o.kind === "relay").map((o) => o.envelopeTo).sort()).toEqual([STAFF_ONE, STAFF_TWO]);
+  });
+
+  it("a confirmation that cannot be delivered leaves the link usable", async () => {
+    const formId = await makeForm();
+    await post(formId, "name=Ken&email=ken%40example.com&message=hello", "application/x-www-form-urlencoded");
+    const token = (await outbox()).find((o) => o.envelopeTo === "ken@example.com")!.raw.match(/\/f\/confirm\/([a-z2-7]+)/)![1];
+    const [pa] = await (await api("GET", "/api/addresses")).json();
+    expect((await api("PATCH", `/api/addresses/${pa.id}`, { status: "disabled" })).status).toBe(200);
+    const refused = await api("POST", `/f/confirm/${token}`, undefined, { accept: "application/json" });
+    expect([refused.status, (await refused.json()).error.code]).toEqual([422, "not_delivered"]);
+    expect((await outbox()).filter((o) => o.kind === "relay")).toEqual([]);
+    expect((await api("PATCH", `/api/addresses/${pa.id}`, { status: "active" })).status).toBe(200);
+    expect((await api("POST", `/f/confirm/${token}`, undefined, {})).status).toBe(303);
+    expect((await outbox()).filter((o) => o.kind === "relay")).toHaveLength(2);
+  });
+
   it("a confirmed submitter is told it was delivered; a used link is a page saying so, not a button or JSON", async () => {
     const formId = await makeForm();
     await post(formId, "name=Ken&email=ken%40example.com&message=hello", "application/x-www-form-urlencoded");
