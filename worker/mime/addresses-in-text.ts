@@ -310,9 +310,12 @@ export interface TrackedReplacement {
  * `replaceAddresses` that also says where it changed the input, so a caller holding an
  * encoded copy of the text can re-encode only those regions (quoted-printable lines).
  */
-/** An "@" in any spelling the scanners read ("@", "%40", "&#…;", "&commat;", "&percnt;40"). */
+/**
+ * An "@" in any spelling the scanners read ("@", "%40", "&#…;", "&commat;", "&percnt;40"), or a
+ * "%" whose "40" a folded line may split from it (decodedView joins the fold).
+ */
 function mayHoldAddress(text: string): boolean {
-  return text.includes("@") || text.includes("%40") || (text.includes("&") && /&#|&commat;|&percnt;/i.test(text));
+  return text.includes("@") || text.includes("%40") || (text.includes("&") && /&#|&commat;|&percnt;/i.test(text)) || (text.includes("%") && hasLayers(text));
 }
 
 export function replaceAddressesTracked(text: string, resolve: AddressResolver, options: { html?: boolean } = {}): TrackedReplacement {

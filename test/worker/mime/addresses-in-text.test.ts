@@ -15,6 +15,7 @@ describe("finding addresses in text", () => {
     ["in angle brackets", "&lt;hanako.yamada@example.com&gt;", "&lt;r-alias@relay.example.jp&gt;"],
     // An entity for a character outside the BMP before the address: the ranges after it stay exact.
     ["after an astral entity", "&#x1F600; hanako&#46;yamada&#64;example.com &#x1F600;", "&#x1F600; r-alias@relay.example.jp &#x1F600;"],
+    ["percent escape split by a fold", "URL:mailto:hanako.yamada%4\r\n 0example.com", "URL:mailto:r-alias@relay.example.jp"],
     ["folded, after an astral entity", "&#128512; hanako.yamada@exam\r\n ple.com!", "&#128512; r-alias@relay.example.jp!"],
   ])("%s", (_, input, output) => {
     expect(replaceAddresses(input, resolve)).toBe(output);
