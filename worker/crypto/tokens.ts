@@ -57,3 +57,8 @@ export async function sha256Hex(text: string): Promise<string> {
 export function isToken(value: string): boolean {
   return /^[a-z2-7]{20,64}$/.test(value);
 }
+
+/** The hash a mailed link's token is stored as; "" for what cannot be a token (nothing matches it). */
+export async function linkTokenHash(value: string): Promise<string> {
+  return isToken(value) ? sha256Hex(value) : "";
+}

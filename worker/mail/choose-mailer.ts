@@ -15,6 +15,9 @@ import type { Mailer } from "./mailer";
 import { outboxMailer } from "./outbox-mailer";
 import { smtpMailer, type SmtpSettings } from "./smtp-mailer";
 
+/** The providers MAIL_API_KEY is a key for. */
+const KEYED: MailerName[] = ["cloudflare-api", "mailgun", "resend", "postmark", "sendgrid"];
+
 /** What a public address may send through: any configured provider, or its own SMTP server. */
 export type SenderChoice = { mailer: MailerName } | { mailer: "smtp"; smtp: SmtpSettings };
 
@@ -32,6 +35,9 @@ export function mailerFor(config: Config, env: Env, choice: SenderChoice = { mai
     return sesMailer({ region: env.AWS_REGION, accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY });
   }
   if (!env.MAIL_API_KEY) throw new Error(`MAILER is "${name}" but the MAIL_API_KEY secret is missing`);
+  // One secret, one provider's key: with an HTTP provider as MAILER it is that provider's, and
+  // another one would send with it and fail every message (README, Sending).
+  if (KEYED.includes(config.mailer) && name !== config.mailer) throw new Error(`MAIL_API_KEY is the key of MAILER "${config.mailer}", not of "${name}"`);
   const apiKey = env.MAIL_API_KEY;
   if (name === "cloudflare-api") {
     if (!env.CF_ACCOUNT_ID) throw new Error('MAILER is "cloudflare-api" but CF_ACCOUNT_ID is not set');

@@ -180,13 +180,55 @@ function findAddresses(text: string, resolve: AddressResolver): Edit[] {
 const ENTITY_AT = new RegExp(ENTITY, "iy");
 
 /**
- * The text as a reader decodes it one layer further — folded lines joined (RFC 5545 §3.1,
- * RFC 6350 §3.2: CRLF + one space or tab; RFC 3676 flowed lines: space + CRLF), HTML entities
- * decoded — with the source range each
- * character came from. Entities spell "%" too: `&#37;40` is "%40" to a browser and "@" to the
- * mail client the mailto: link opens, so percent-encoding read after entities is found here.
- * Null when the reading is the text itself.
+ * A reading of a text that differs from it in places (tags dropped, entities decoded, folds
+ * joined), built from runs copied whole plus what changed, with the source range each of its
+ * characters came from — so a hit in the reading replaces its whole source spelling.
  */
+class Reading {
+  private readonly parts: string[] = [];
+  /** Per stretch: where it starts in the reading, its source range, and whether it is a copy. */
+  private readonly stretches: { at: number; src: number; srcEnd: number; copy: boolean }[] = [];
+  private length = 0;
+
+  constructor(private readonly source: string) {}
+
+  /** Copies source[from, to) as it is. */
+  keep(from: number, to: number): void {
+    if (to <= from) return;
+    this.put(this.source.slice(from, to), from, to, true);
+  }
+
+  /** Puts `text` in the place of source[src, srcEnd) (an entity decoded, a tag's line break). */
+  put(text: string, src: number, srcEnd: number, copy = false): void {
+    this.parts.push(text);
+    this.stretches.push({ at: this.length, src, srcEnd, copy });
+    this.length += text.length;
+  }
+
+  text(): string {
+    return this.parts.join("");
+  }
+
+  /** Source ranges of hits found in the reading. */
+  edits(found: Edit[]): Edit[] {
+    return found.map((e) => ({ start: this.sourceOf(e.start)[0], end: this.sourceOf(e.end - 1)[1], text: e.text }));
+  }
+
+  /** The source range the reading's character at `at` came from. */
+  private sourceOf(at: number): [number, number] {
+    const { stretches } = this;
+    let lo = 0;
+    let hi = stretches.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >> 1;
+      if (stretches[mid].at <= at) lo = mid;
+      else hi = mid - 1;
+    }
+    const s = stretches[lo];
+    return s.copy ? [s.src + at - s.at, s.src + at - s.at + 1] : [s.src, s.srcEnd];
+  }
+}
+
 /**
  * Whether decodedView has anything to do: an "&", a folded line or a flowed soft break. By
  * native search, not a regular expression: this runs over every text part whole.
@@ -199,23 +241,21 @@ function hasLayers(text: string): boolean {
   return false;
 }
 
-function decodedView(text: string): DecodedView | null {
+/**
+ * The text as a reader decodes it one layer further — folded lines joined (RFC 5545 §3.1,
+ * RFC 6350 §3.2: CRLF + one space or tab; RFC 3676 flowed lines: space + CRLF), HTML entities
+ * decoded. Entities spell "%" too: `&#37;40` is "%40" to a browser and "@" to the mail client
+ * the mailto: link opens, so percent-encoding read after entities is found here. Null when the
+ * reading is the text itself.
+ */
+function decodedView(text: string): Reading | null {
   if (!hasLayers(text)) return null;
-  // Runs of unchanged text are copied whole; only what a layer changes is looked at one by one.
-  const parts: string[] = [];
-  const segments: Segment[] = [];
-  let length = 0;
+  const reading = new Reading(text);
   let changed = false;
-  const keep = (from: number, to: number) => {
-    if (to <= from) return;
-    parts.push(text.slice(from, to));
-    segments.push({ view: length, src: from, srcEnd: to, literal: true });
-    length += to - from;
-  };
   const special = / \r?\n|\r?\n[ \t]|&/g;
   let i = 0;
   for (let m = special.exec(text); m; m = special.exec(text)) {
-    keep(i, m.index);
+    reading.keep(i, m.index);
     i = m.index + m[0].length;
     if (m[0][0] === " ") {
       // RFC 3676 format=flowed; delsp=yes: "SP CRLF" joins the next line (after its quote
@@ -231,44 +271,15 @@ function decodedView(text: string): DecodedView | null {
       const entity = ENTITY_AT.exec(text);
       const decoded = entity ? decodeUnit(entity[0]) : "\u0000";
       if (entity && decoded !== "\u0000") {
-        parts.push(decoded);
-        segments.push({ view: length, src: m.index, srcEnd: m.index + entity[0].length, literal: false });
-        length += decoded.length;
         i = m.index + entity[0].length;
+        reading.put(decoded, m.index, i);
         changed = true;
-      } else keep(m.index, i);
+      } else reading.keep(m.index, i);
     }
     special.lastIndex = i;
   }
-  keep(i, text.length);
-  return changed ? { view: parts.join(""), segments } : null;
-}
-
-/** A stretch of the decoded reading: copied text (`literal`), or one decoded entity. */
-interface Segment {
-  view: number;
-  src: number;
-  srcEnd: number;
-  literal: boolean;
-}
-
-interface DecodedView {
-  view: string;
-  segments: Segment[];
-}
-
-/** The source range the reading's character at `at` came from. */
-function sourceOf(reading: DecodedView, at: number): [number, number] {
-  const { segments } = reading;
-  let lo = 0;
-  let hi = segments.length - 1;
-  while (lo < hi) {
-    const mid = (lo + hi + 1) >> 1;
-    if (segments[mid].view <= at) lo = mid;
-    else hi = mid - 1;
-  }
-  const seg = segments[lo];
-  return seg.literal ? [seg.src + at - seg.view, seg.src + at - seg.view + 1] : [seg.src, seg.srcEnd];
+  reading.keep(i, text.length);
+  return changed ? reading : null;
 }
 
 /**
@@ -279,7 +290,7 @@ function findAddressesLayered(text: string, resolve: AddressResolver): Edit[] {
   const direct = findAddresses(text, resolve);
   const reading = decodedView(text);
   if (!reading) return direct;
-  const more = findAddresses(reading.view, resolve).map((e) => ({ start: sourceOf(reading, e.start)[0], end: sourceOf(reading, e.end - 1)[1], text: e.text }));
+  const more = reading.edits(findAddresses(reading.text(), resolve));
   if (!more.length) return direct;
   const all = [...direct, ...more].sort((a, b) => a.start - b.start || b.end - a.end);
   const out: Edit[] = [];
@@ -307,10 +318,6 @@ export interface TrackedReplacement {
 }
 
 /**
- * `replaceAddresses` that also says where it changed the input, so a caller holding an
- * encoded copy of the text can re-encode only those regions (quoted-printable lines).
- */
-/**
  * An "@" in any spelling the scanners read ("@", "%40", "&#…;", "&commat;", "&percnt;40"), or a
  * "%" whose "40" a folded line may split from it (decodedView joins the fold).
  */
@@ -318,6 +325,10 @@ function mayHoldAddress(text: string): boolean {
   return text.includes("@") || text.includes("%40") || (text.includes("&") && /&#|&commat;|&percnt;/i.test(text)) || (text.includes("%") && hasLayers(text));
 }
 
+/**
+ * `replaceAddresses` that also says where it changed the input, so a caller holding an
+ * encoded copy of the text can re-encode only those regions (quoted-printable lines).
+ */
 export function replaceAddressesTracked(text: string, resolve: AddressResolver, options: { html?: boolean } = {}): TrackedReplacement {
   if (!mayHoldAddress(text)) return { text, changed: [], toOutput: (x) => x };
   const first = findAddressesLayered(text, resolve);
@@ -385,18 +396,12 @@ function acrossTagEdits(html: string, resolve: AddressResolver): Edit[] {
   // Tags as /<!--[\s\S]*?-->|<[a-zA-Z/!][^<>]*>/g would find them, by indexOf: the regular
   // expression allocated a match per tag and was a quarter of the time on a 100 KB newsletter.
   // Each search result is remembered, so hostile input ("<a<a<a…", "<!--" unclosed) stays linear.
-  const segments: number[] = []; // [visible start, source start] pairs, in order
-  const parts: string[] = [];
-  let visibleLength = 0;
+  const visible = new Reading(html);
+  let tagged = false;
   let cursor = 0;
   let nextGt = -2;
   let nextLt = -2;
   let commentEnd = -2;
-  const take = (from: number, to: number) => {
-    segments.push(visibleLength, from);
-    parts.push(html.slice(from, to));
-    visibleLength += to - from;
-  };
   for (let p = html.indexOf("<"); p >= 0; p = html.indexOf("<", p + 1)) {
     let end = -1;
     if (html.startsWith("<!--", p)) {
@@ -409,31 +414,17 @@ function acrossTagEdits(html: string, resolve: AddressResolver): Edit[] {
       if (nextGt >= 0 && (nextLt < 0 || nextGt < nextLt)) end = nextGt + 1;
     }
     if (end < 0) continue;
-    take(cursor, p);
+    tagged = true;
+    visible.keep(cursor, p);
     // Block elements break the text; inline ones and comments do not.
     BLOCK_TAG.lastIndex = p;
-    if (BLOCK_TAG.test(html)) {
-      segments.push(visibleLength, p);
-      parts.push(" ");
-      visibleLength += 1;
-    }
+    if (BLOCK_TAG.test(html)) visible.put(" ", p, p);
     cursor = end;
     p = end - 1;
   }
-  if (!segments.length) return [];
-  take(cursor, html.length);
-  const visible = parts.join("");
-  const toSource = (index: number): number => {
-    let lo = 0;
-    let hi = segments.length / 2 - 1;
-    while (lo < hi) {
-      const mid = (lo + hi + 1) >> 1;
-      if (segments[mid * 2] <= index) lo = mid;
-      else hi = mid - 1;
-    }
-    return segments[lo * 2 + 1] + (index - segments[lo * 2]);
-  };
-  return findAddresses(visible, resolve).map((f) => ({ start: toSource(f.start), end: toSource(f.end - 1) + 1, text: f.text }));
+  if (!tagged) return [];
+  visible.keep(cursor, html.length);
+  return visible.edits(findAddresses(visible.text(), resolve));
 }
 
 /**

@@ -23,6 +23,11 @@ export interface MimeNode {
   opaque?: boolean;
 }
 
+/** The part's file name as declared: Content-Disposition's filename, else Content-Type's name. */
+export function declaredFileName(node: MimeNode): string | null {
+  return parseStructured(headerValue(node.fields, "content-disposition")).params.filename ?? node.contentType.params.name ?? null;
+}
+
 export const LIMITS = { depth: 32, parts: 2000 };
 
 /**

@@ -8,10 +8,10 @@ import { replaceAddresses, replaceAddressesTracked, replaceInCalendar, type Addr
 import { formatMailbox, parseAddressList } from "./address";
 import { decodeCharset, encodeCharset } from "./charset";
 import { decodeEncodedWords, encodeWords, hasEncodedWords } from "./encoded-words";
-import { formatHeader, headerValue, type HeaderField } from "./headers";
+import { formatHeader, type HeaderField } from "./headers";
 import { parseStructured } from "./params";
 import { applyEdits, type Edit } from "./edits";
-import { parseMime, type MimeNode } from "./mime-tree";
+import { declaredFileName, parseMime, type MimeNode } from "./mime-tree";
 
 export type { Edit } from "./edits";
 import { bytesOf, type Source } from "./source";
@@ -39,8 +39,7 @@ const GENERIC_TYPE = /^(?:application\/(?:octet-stream|unknown|x-unknown|downloa
 const TEXT_EXTENSION = /\.(?:txt|text|csv|tsv|vcf|vcard|json|xml|ya?ml|md|log|rtf|ldif|sh|ini|conf)$/;
 
 function fileName(node: MimeNode): string {
-  const disposition = parseStructured(headerValue(node.fields, "content-disposition"));
-  return (disposition.params.filename ?? node.contentType.params.name ?? "").trim().toLowerCase();
+  return (declaredFileName(node) ?? "").trim().toLowerCase();
 }
 
 function textKind(node: MimeNode): TextKind | null {

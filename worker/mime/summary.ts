@@ -3,7 +3,7 @@
  * from the MIME tree the relay already parsed (no second parse, attachment bytes untouched).
  */
 import { headerValue } from "./headers";
-import type { MimeNode } from "./mime-tree";
+import { declaredFileName, type MimeNode } from "./mime-tree";
 import { parseStructured } from "./params";
 import { partText } from "./part-text";
 import type { Source } from "./source";
@@ -36,7 +36,7 @@ export function summarize(src: Source, root: MimeNode): MessageSummary {
     if (inline && type === "text/plain" && !summary.text) summary.text = partText(src, node);
     else if (inline && type === "text/html" && !summary.html) summary.html = partText(src, node);
     else if (!type.startsWith("multipart/")) {
-      const filename = disposition.params.filename ?? node.contentType.params.name ?? (node.message ? "message.eml" : null);
+      const filename = declaredFileName(node) ?? (node.message ? "message.eml" : null);
       summary.attachments.push({ filename, mimeType: type, size: decodedSize(node) });
     }
   };

@@ -9,7 +9,7 @@ import { Hono, type Context } from "hono";
 import { createMimeMessage } from "mimetext/browser";
 import { z } from "zod";
 import { forms, pendingSubmissions, publicAddresses } from "../../db/schema";
-import { isToken, randomToken, sha256Hex } from "../crypto/tokens";
+import { linkTokenHash, randomToken, sha256Hex } from "../crypto/tokens";
 import { forwardToRecipients } from "../email/forward";
 import { ApiError } from "../errors";
 import { composePlain, textPart } from "../mail/compose";
@@ -19,7 +19,7 @@ import { binaryToBytes, readAll, utf8ToBinary } from "../mime/bytes";
 import { parseMessage } from "../mime/message";
 import type { AppEnv } from "./app-env";
 import { requireAdmin } from "./identity";
-import { simplePage } from "./page";
+import { invalidLink, simplePage, wantsJson } from "./page";
 import { relayContextOf } from "./relay-context";
 import { record } from "./audit";
 import { allowed } from "../rate-limit";
@@ -132,7 +132,7 @@ async function submissionBytes(c: Context<AppEnv>): Promise<Uint8Array> {
 async function readSubmission(c: Context<AppEnv>): Promise<{ fields: z.infer<typeof submissionSchema>; custom: [string, string][]; json: boolean }> {
   const type = c.req.header("content-type") ?? "";
   let raw: Record<string, unknown>;
-  const json = type.includes("application/json");
+  const json = postsJson(c);
   const isForm = type.includes("application/x-www-form-urlencoded") || type.includes("multipart/form-data");
   if (!json && !isForm) throw new ApiError("unsupported_media_type", "Post JSON or application/x-www-form-urlencoded", 415);
   const bytes = await submissionBytes(c);
@@ -208,9 +208,9 @@ formPosts.options("/:formId", async (c) => {
   return c.body(null, 204);
 });
 
-/** Scripts post JSON or ask for it; a person posting an HTML form or pressing a button does not. */
-function wantsJson(c: Context<AppEnv>): boolean {
-  return (c.req.header("content-type") ?? "").includes("application/json") || (c.req.header("accept") ?? "").includes("application/json");
+/** A JSON body: a script's post (CORS applies), answered in JSON. */
+function postsJson(c: Context<AppEnv>): boolean {
+  return (c.req.header("content-type") ?? "").includes("application/json");
 }
 
 /**
@@ -221,7 +221,8 @@ async function forPeople(c: Context<AppEnv>, handle: () => Promise<Response>): P
   try {
     return await handle();
   } catch (error) {
-    if (!(error instanceof ApiError) || wantsJson(c)) throw error;
+    // Scripts post JSON or ask for it; a person posting an HTML form or pressing a button does not.
+    if (!(error instanceof ApiError) || postsJson(c) || wantsJson(c)) throw error;
     return c.html(simplePage("送信できませんでした / Not sent", ["送信できませんでした。前のページに戻って入力内容を確かめるか、しばらくしてからもう一度お試しください。", `Your message was not sent: ${error.message}.`]), error.status);
   }
 }
@@ -232,8 +233,7 @@ async function submit(c: Context<AppEnv>, formId: string): Promise<Response> {
   const { form, pa } = await loadForm(c, formId);
   // CORS governs scripts (JSON posts); a plain HTML form on any site may post, and the
   // submitter's confirmation link keeps it from mailing anyone else.
-  const json = (c.req.header("content-type") ?? "").includes("application/json");
-  if (json && !cors(c, JSON.parse(form.allowedOrigins))) throw new ApiError("origin_not_allowed", "This origin may not post to the form", 403);
+  if (postsJson(c) && !cors(c, JSON.parse(form.allowedOrigins))) throw new ApiError("origin_not_allowed", "This origin may not post to the form", 403);
   const ip = c.req.header("cf-connecting-ip");
   if (ip && !(await allowed(c.env.RL_FORMS, `form:${form.id}:${ip}`))) throw new ApiError("rate_limited", "Too many submissions; try again in a minute", 429);
   const submission = await readSubmission(c);
@@ -266,16 +266,11 @@ formPosts.get("/:formId/thanks", (c) =>
   ),
 );
 
-/** A used, expired or unknown confirmation link: a page for people, the JSON error for scripts. */
-function invalidConfirmation(c: Context<AppEnv>) {
-  const message = "This confirmation link is invalid, expired or already used";
-  if ((c.req.header("accept") ?? "").includes("application/json")) return c.json({ error: { code: "invalid_token", message } }, 404);
-  return c.html(simplePage("Link not valid / リンクが無効です", [`${message}.`, "この確認リンクは無効か、期限切れか、既に使用されています。"]), 404);
-}
+const invalidConfirmation = (c: Context<AppEnv>) => invalidLink(c, { en: "This confirmation link is invalid, expired or already used", ja: "この確認リンクは無効か、期限切れか、既に使用されています。" });
 
 /** Which pending submission a confirmation token names, while it still waits (undefined: not a token). */
 async function stillPending(token: string) {
-  const hash = isToken(token) ? await sha256Hex(token) : "";
+  const hash = await linkTokenHash(token);
   return hash ? and(eq(pendingSubmissions.tokenHash, hash), gt(pendingSubmissions.expiresAt, Date.now())) : undefined;
 }
 

@@ -8,7 +8,7 @@ import { and, eq } from "drizzle-orm";
 import { Hono, type Context } from "hono";
 import { z } from "zod";
 import { publicAddresses } from "../../db/schema";
-import { MAILERS, type MailerName } from "../env";
+import { MAILERS } from "../env";
 import { ApiError } from "../errors";
 import { mailerFor, senderChoiceOf, type SenderChoice } from "../mail/choose-mailer";
 import { canonicalHost } from "../mail/public-host";
@@ -49,17 +49,8 @@ async function ownedAddress(c: Context<AppEnv>) {
   return row;
 }
 
-/** The providers MAIL_API_KEY is a key for: one secret, one provider's key. */
-const KEYED: MailerName[] = ["cloudflare-api", "mailgun", "resend", "postmark", "sendgrid"];
-
-/**
- * Whether this relay holds what a provider needs (its key, binding or account settings). With
- * an HTTP provider as MAILER, MAIL_API_KEY is that provider's key (README): another keyed
- * provider would send with it and fail every reply.
- */
+/** Whether this relay holds what a provider needs (its key, binding or account settings): mailerFor decides. */
 function isConfigured(c: Context<AppEnv>, choice: SenderChoice): boolean {
-  const defaultMailer = c.var.config.mailer;
-  if (KEYED.includes(choice.mailer as MailerName) && KEYED.includes(defaultMailer) && choice.mailer !== defaultMailer) return false;
   try {
     mailerFor(c.var.config, c.env, choice);
     return true;

@@ -1,9 +1,9 @@
 import { eq } from "drizzle-orm";
 import { Hono, type Context } from "hono";
 import { recipients } from "../../db/schema";
-import { isToken, sha256Hex } from "../crypto/tokens";
+import { linkTokenHash } from "../crypto/tokens";
 import type { AppEnv } from "./app-env";
-import { simplePage } from "./page";
+import { invalidLink, simplePage, wantsJson } from "./page";
 
 /**
  * /verify/:token — the link in a recipient's confirmation mail. Opening it (GET) only shows a
@@ -14,33 +14,23 @@ import { simplePage } from "./page";
  */
 export const verify = new Hono<AppEnv>();
 
-const wantsJson = (c: Context<AppEnv>) => (c.req.header("accept") ?? "").includes("application/json");
-
-/** The hash an unconfirmed recipient's token is stored as; "" for what cannot be a token. */
-async function tokenHash(token: string): Promise<string> {
-  return isToken(token) ? sha256Hex(token) : "";
-}
-
-function invalidLink(c: Context<AppEnv>) {
-  if (wantsJson(c)) return c.json({ error: { code: "invalid_token", message: "This confirmation link is invalid or was already used" } }, 404);
-  return c.html(simplePage("Link not valid / リンクが無効です", ["This confirmation link is invalid or was already used.", "この確認リンクは無効か、既に使用されています。"]), 404);
-}
+const notValid = (c: Context<AppEnv>) => invalidLink(c, { en: "This confirmation link is invalid or was already used", ja: "この確認リンクは無効か、既に使用されています。" });
 
 verify.get("/:token", async (c) => {
   const token = c.req.param("token");
-  const hash = await tokenHash(token);
+  const hash = await linkTokenHash(token);
   // Read only: a used link says so here rather than after the button.
   const [row] = hash ? await c.var.db.select({ id: recipients.id }).from(recipients).where(eq(recipients.verifyTokenHash, hash)) : [];
-  if (!row) return invalidLink(c);
+  if (!row) return notValid(c);
   return c.html(
     simplePage("Confirm / 受信の確認", ["Press the button to receive the public address's mail here.", "ボタンを押すと、公開アドレス宛のメールがこのアドレスに転送されるようになります。"], { label: "Confirm / 確認する", postTo: `/verify/${token}` }),
   );
 });
 
 verify.post("/:token", async (c) => {
-  const hash = await tokenHash(c.req.param("token"));
+  const hash = await linkTokenHash(c.req.param("token"));
   const [row] = hash ? await c.var.db.update(recipients).set({ verifiedAt: Date.now(), verifyTokenHash: null }).where(eq(recipients.verifyTokenHash, hash)).returning({ id: recipients.id }) : [];
-  if (!row) return invalidLink(c);
+  if (!row) return notValid(c);
   if (wantsJson(c)) return c.json({ verified: true });
   return c.html(simplePage("Confirmed / 確認しました", ["Mail to the public address will now be forwarded to you.", "公開アドレス宛のメールが転送されるようになりました。"]));
 });

@@ -21,6 +21,14 @@ function post(formId: string, body: string, contentType: string, origin?: string
   return api("POST", `/f/${formId}`, body, { "content-type": contentType, ...(origin ? { origin } : {}) });
 }
 
+/** Ken posts an HTML form (confirmation on): the form, and the token his confirmation mail carries. */
+async function kensPendingInquiry(): Promise<{ formId: string; token: string }> {
+  const formId = await makeForm();
+  await post(formId, "name=Ken&email=ken%40example.com&message=hello", "application/x-www-form-urlencoded");
+  const token = (await outbox()).find((o) => o.envelopeTo === "ken@example.com")!.raw.match(/\/f\/confirm\/([a-z2-7]+)/)![1];
+  return { formId, token };
+}
+
 describe("forms", () => {
   beforeEach(resetDatabase);
 
@@ -157,18 +165,14 @@ describe("form abuse guards", () => {
   });
 
   it("two presses of the confirmation button at once deliver the inquiry once", async () => {
-    const formId = await makeForm();
-    await post(formId, "name=Ken&email=ken%40example.com&message=hello", "application/x-www-form-urlencoded");
-    const token = (await outbox()).find((o) => o.envelopeTo === "ken@example.com")!.raw.match(/\/f\/confirm\/([a-z2-7]+)/)![1];
+    const { token } = await kensPendingInquiry();
     const presses = await Promise.all([1, 2, 3].map(() => api("POST", `/f/confirm/${token}`, undefined, {})));
     expect(presses.map((p) => p.status).sort()).toEqual([303, 404, 404]);
     expect((await outbox()).filter((o) => o.kind === "relay").map((o) => o.envelopeTo).sort()).toEqual([STAFF_ONE, STAFF_TWO]);
   });
 
   it("a confirmation that cannot be delivered leaves the link usable", async () => {
-    const formId = await makeForm();
-    await post(formId, "name=Ken&email=ken%40example.com&message=hello", "application/x-www-form-urlencoded");
-    const token = (await outbox()).find((o) => o.envelopeTo === "ken@example.com")!.raw.match(/\/f\/confirm\/([a-z2-7]+)/)![1];
+    const { token } = await kensPendingInquiry();
     const [pa] = await (await api("GET", "/api/addresses")).json();
     expect((await api("PATCH", `/api/addresses/${pa.id}`, { status: "disabled" })).status).toBe(200);
     const refused = await api("POST", `/f/confirm/${token}`, undefined, { accept: "application/json" });
@@ -180,9 +184,7 @@ describe("form abuse guards", () => {
   });
 
   it("a confirmed submitter is told it was delivered; a used link is a page saying so, not a button or JSON", async () => {
-    const formId = await makeForm();
-    await post(formId, "name=Ken&email=ken%40example.com&message=hello", "application/x-www-form-urlencoded");
-    const token = (await outbox()).find((o) => o.envelopeTo === "ken@example.com")!.raw.match(/\/f\/confirm\/([a-z2-7]+)/)![1];
+    const { formId, token } = await kensPendingInquiry();
     const confirmed = await api("POST", `/f/confirm/${token}`, undefined, {});
     expect([confirmed.status, confirmed.headers.get("location")]).toEqual([303, `/f/${formId}/thanks?status=delivered`]);
     const thanks = await (await api("GET", `/f/${formId}/thanks?status=delivered`, undefined, {})).text();
